@@ -1,0 +1,10 @@
+import { load } from '../src/index.js';
+const t0 = performance.now();
+const m = await load({ weights: '/work/shared/weights/LeYOLONano.pt' });
+console.log('load ms', performance.now() - t0);
+const d = await m.detect('/work/shared/fixtures/images/bus.jpg');
+console.log(JSON.stringify(d.map(x=>({...x, box: x.box.map(v=>+v.toFixed(1))}))));
+const t1 = performance.now();
+for (let i=0;i<10;i++) await m.detect('/work/shared/fixtures/images/bus.jpg');
+console.log('e2e ms', (performance.now()-t1)/10, m.times);
+await m.dispose();

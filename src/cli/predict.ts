@@ -1,0 +1,143 @@
+import { basename, extname, join } from 'node:path';
+import { load, decodeNodeInput, type NodeDetector } from '../node/load.js';
+import { expandSources } from '../node/sources.js';
+import { nextRunDir, writeFileAtomic } from '../node/fs.js';
+import { annotate } from '../node/annotate.js';
+import { videoFrames, videoWriter, probeVideo, requireFfmpeg } from '../node/video.js';
+import type { Detection, DetectOptions } from '../detector.js';
+import type { RgbImage } from '../image/types.js';
+import { Progress } from './progress.js';
+import { parse, num, int, intList, str } from './args.js';
+import { MODEL_OPTIONS, modelOptions } from './common.js';
+
+const HELP = `Usage: leyolo predict <sources...> [options]
+Detect objects in image files, directories, globs (quoted) or videos (needs ffmpeg).
+
+  --weights PATH     .pt, .safetensors or .onnx (default: $LEYOLO_WEIGHTS, cache, download)
+  --model NAME       nano|small|medium|large when no --weights (default nano)
+  --imgsz N          inference size, multiple of 32 (default 640)
+  --conf X           confidence threshold (default 0.25)
+  --iou X            NMS IoU threshold (default 0.7)
+  --max-det N        detections per image (default 300)
+  --classes 0,2      keep only these class ids
+  --agnostic         class-agnostic NMS
+  --device cpu       (Node runs on CPU)
+  --save             write annotated images under runs/predict/N/
+  --save-txt         write Ultralytics txt labels (class cx cy w h conf, normalised)
+  --project DIR      parent of run folders (default runs/predict)
+  --json FILE        write [{ image, width, height, detections: [{ box, score, classId, label }] }]
+  --quiet            no per-image lines
+`;
+
+/** One image's result as written by --json. */
+interface ImageResult {
+  image: string;
+  width: number;
+  height: number;
+  detections: Detection[];
+}
+
+/** `leyolo predict`: detect, print a summary per image, and save what was asked for. */
+export async function run(argv: string[]): Promise<void> {
+  const { values: v, positionals } = parse('predict', argv, {
+    ...MODEL_OPTIONS, conf: { type: 'string' }, iou: { type: 'string' }, 'max-det': { type: 'string' }, classes: { type: 'string' },
+    agnostic: { type: 'boolean' }, save: { type: 'boolean' }, 'save-txt': { type: 'boolean' }, 'save-conf': { type: 'boolean' },
+    project: { type: 'string' }, json: { type: 'string' }, quiet: { type: 'boolean' },
+  });
+  if (v.help) return void process.stdout.write(HELP);
+  if (positionals.length === 0) {
+    const { LeyoloError } = await import('../errors.js');
+    throw new LeyoloError('BAD_ARGUMENT', 'no sources given', 'usage: leyolo predict IMAGE|DIR|GLOB|VIDEO [...] (see --help)');
+  }
+  const mo = modelOptions(v);
+  const opts: DetectOptions = {
+    conf: num('conf', v.conf, 0.25, 0, 1), iou: num('iou', v.iou, 0.7, 0, 1), maxDet: int('max-det', v['max-det'], 300),
+    classes: intList('classes', v.classes), agnostic: v.agnostic === true,
+  };
+  const src = expandSources(positionals);
+  if (src.videos.length > 0) requireFfmpeg();
+  const model = await load({ weights: mo.weights, model: mo.model, imgsz: mo.imgsz, threads: mo.threads });
+  const saveDir = v.save || v['save-txt'] ? nextRunDir(str(v.project) ?? join('runs', 'predict')) : undefined;
+  const inputs = [...src.images, ...src.videos];
+  const out: ImageResult[] = [];
+  const sink = makeSink(model, saveDir, { save: v.save === true, txt: v['save-txt'] === true, conf: v['save-conf'] === true, quiet: v.quiet === true || src.images.length > 20 });
+  const bar = new Progress('predict', src.images.length, 'img', src.images.length > 1);
+  // Decode the next image while the current one runs through the network.
+  let next = src.images.length > 0 ? decodeNodeInput(src.images[0]) : undefined;
+  for (let i = 0; i < src.images.length; i++) {
+    const img = await next!;
+    next = i + 1 < src.images.length ? decodeNodeInput(src.images[i + 1]) : undefined;
+    const [dets] = await model.detectImages([img], opts);
+    out.push({ image: src.images[i], width: img.width, height: img.height, detections: dets });
+    await sink(src.images[i], img, dets);
+    bar.tick();
+  }
+  bar.done();
+  for (const video of src.videos) out.push(...(await predictVideo(model, video, opts, saveDir, sink)));
+  await model.dispose();
+  const n = out.reduce((a, r) => a + r.detections.length, 0);
+  const t = model.times;
+  const k = Math.max(1, out.length);
+  process.stderr.write(`Speed: ${(t.preprocess / k).toFixed(1)}ms preprocess, ${(t.inference / k).toFixed(1)}ms inference, ${(t.postprocess / k).toFixed(1)}ms postprocess per image at imgsz ${mo.imgsz}\n`);
+  process.stderr.write(`${out.length} image(s), ${n} detection(s)${saveDir ? `; results saved to ${saveDir}` : ''}\n`);
+  const jsonPath = str(v.json);
+  if (jsonPath) {
+    writeFileAtomic(jsonPath, `${JSON.stringify(out, null, 1)}\n`, inputs);
+    process.stderr.write(`JSON written to ${jsonPath}\n`);
+  }
+}
+
+type Sink = (name: string, img: RgbImage, dets: Detection[]) => Promise<void>;
+
+function makeSink(model: NodeDetector, dir: string | undefined, o: { save: boolean; txt: boolean; conf: boolean; quiet: boolean }): Sink {
+  return async (name, img, dets) => {
+    if (!o.quiet) process.stdout.write(`${name}: ${img.width}x${img.height} ${summary(dets)}\n`);
+    if (!dir) return;
+    const stem = basename(name, extname(name));
+    if (o.save) {
+      const ext = extname(name).toLowerCase() === '.png' ? 'png' : 'jpeg';
+      writeFileAtomic(join(dir, `${stem}.${ext === 'png' ? 'png' : 'jpg'}`), await annotate(img, dets, ext));
+    }
+    if (o.txt) writeFileAtomic(join(dir, 'labels', `${stem}.txt`), yoloTxt(img, dets, o.conf));
+  };
+}
+
+/** `2 persons, 1 bus` as Ultralytics prints it. */
+function summary(dets: readonly Detection[]): string {
+  if (dets.length === 0) return '(no detections)';
+  const counts = new Map<string, number>();
+  for (const d of dets) counts.set(d.label, (counts.get(d.label) ?? 0) + 1);
+  return [...counts].map(([l, c]) => `${c} ${l}${c > 1 ? 's' : ''}`).join(', ');
+}
+
+/** Ultralytics txt rows: `class cx cy w h [conf]`, normalised to the image size. */
+export function yoloTxt(img: { width: number; height: number }, dets: readonly Detection[], withConf: boolean): string {
+  return dets
+    .map((d) => {
+      const [x1, y1, x2, y2] = d.box;
+      const row = [d.classId, (x1 + x2) / 2 / img.width, (y1 + y2) / 2 / img.height, (x2 - x1) / img.width, (y2 - y1) / img.height];
+      const s = row.map((x, i) => (i === 0 ? String(x) : x.toFixed(6))).join(' ');
+      return withConf ? `${s} ${d.score.toFixed(6)}` : s;
+    })
+    .map((l) => `${l}\n`)
+    .join('');
+}
+
+async function predictVideo(model: NodeDetector, path: string, opts: DetectOptions, dir: string | undefined, sink: Sink): Promise<ImageResult[]> {
+  const { width, height, fps } = probeVideo(path);
+  const writer = dir ? videoWriter(join(dir, `${basename(path, extname(path))}.mp4`), width, height, fps) : undefined;
+  const out: ImageResult[] = [];
+  let f = 0;
+  for await (const frame of videoFrames(path)) {
+    const [dets] = await model.detectImages([frame], opts);
+    const name = `${path}#${f++}`;
+    out.push({ image: name, width, height, detections: dets });
+    if (writer) {
+      const jpg = await annotate(frame, dets, 'png');
+      const sharp = (await import('sharp')).default;
+      await writer.write(new Uint8Array(await sharp(jpg).removeAlpha().raw().toBuffer()));
+    } else await sink(name, frame, dets);
+  }
+  await writer?.close();
+  return out;
+}

@@ -1,0 +1,21 @@
+/** Public surface of src/data: dataset loading (YOLO yaml / folder / COCO json) and training augmentation. */
+export { loadDataset, toCocoGt } from './dataset.js';
+export type { ToCocoGtOptions } from './dataset.js';
+export { loadCocoJson, cocoBoxToYolo } from './coco.js';
+export { parseLabelText } from './labels.js';
+export { IMG_FORMATS, img2labelPath, isImagePath } from './paths.js';
+export { checkImageHeader } from './header.js';
+export type { CocoGt, Dataset, DatasetItem, DatasetProblem, LabelBox, LoadDatasetOptions } from './types.js';
+export { Rng } from './rng.js';
+export { DEFAULT_HYP, mosaicEnabled } from './hyp.js';
+export type { AugmentHyp } from './hyp.js';
+export { buildTrainSample, loadResized, padToSquare, flip, toNormalized } from './sample.js';
+export type { ImageLoader, TrainSample, TrainSampleOptions } from './sample.js';
+export { collate } from './collate.js';
+export type { TrainBatch } from './collate.js';
+export { randomAffine, drawAffine, affineMatrix } from './affine.js';
+export type { AffineParams } from './affine.js';
+export { mosaic4 } from './mosaic.js';
+export { augmentHsv } from './hsv.js';
+export { boxCandidate, warpImage } from './geometry.js';
+export type { PixelLabel } from './geometry.js';

@@ -1,0 +1,109 @@
+import { LeyoloError } from './errors.js';
+import type { Engine } from './engine.js';
+import type { RgbImage } from './image/types.js';
+import { runPipeline, type PipelineOptions, type StageTimes } from './pipeline.js';
+import type { LetterboxMode } from './image/letterbox.js';
+
+/** One detection, plain JSON: box is xyxy in original-image pixels. */
+export interface Detection {
+  box: [number, number, number, number];
+  score: number;
+  classId: number;
+  label: string;
+}
+
+/** Options of `detect()`; defaults are Ultralytics' predict defaults. */
+export interface DetectOptions {
+  /** Confidence threshold (default 0.25). */
+  conf?: number;
+  /** NMS IoU threshold (default 0.7). */
+  iou?: number;
+  /** Maximum detections per image (default 300). */
+  maxDet?: number;
+  /** Keep only these class ids. */
+  classes?: number[];
+  /** Class-agnostic NMS (default false). */
+  agnostic?: boolean;
+  /** One detection per (box, class) above conf instead of best class only (default false; val uses true). */
+  multiLabel?: boolean;
+}
+
+/** Static facts about a loaded model. */
+export interface ModelMeta {
+  scale: string;
+  nc: number;
+  names: string[];
+  strides: number[];
+  imgsz: number;
+}
+
+/** Resolve and validate detect options once (typed defaults; bad values are typed errors). */
+export function resolveDetectOptions(o: DetectOptions = {}, nc = Infinity): PipelineOptions {
+  const conf = o.conf ?? 0.25;
+  const iou = o.iou ?? 0.7;
+  const maxDet = o.maxDet ?? 300;
+  if (!(conf >= 0 && conf <= 1)) throw new LeyoloError('BAD_ARGUMENT', `conf must be in [0, 1], got ${conf}`, 'e.g. conf: 0.25');
+  if (!(iou >= 0 && iou <= 1)) throw new LeyoloError('BAD_ARGUMENT', `iou must be in [0, 1], got ${iou}`, 'e.g. iou: 0.7');
+  if (!(Number.isInteger(maxDet) && maxDet >= 1)) throw new LeyoloError('BAD_ARGUMENT', `maxDet must be a positive integer, got ${maxDet}`, 'e.g. maxDet: 300');
+  const bad = o.classes?.find((c) => !Number.isInteger(c) || c < 0 || c >= nc);
+  if (bad !== undefined) throw new LeyoloError('BAD_ARGUMENT', `class id ${bad} is out of range for a model with ${nc} classes`, `use ids in 0..${nc - 1}`);
+  return { conf, iou, maxDet, classes: o.classes, agnostic: o.agnostic ?? false, multiLabel: o.multiLabel ?? false };
+}
+
+/**
+ * A loaded detector: platform-neutral (the engine and image decoding are injected by the Node or
+ * browser entry point). Returns plain JSON.
+ *
+ * @example
+ * const model = await load({ weights: 'LeYOLONano.pt' });
+ * const dets = await model.detect('bus.jpg', { conf: 0.25 });
+ * // [{ box: [x1, y1, x2, y2], score: 0.87, classId: 5, label: 'bus' }, ...]
+ * model.dispose();
+ */
+export class Detector<In = RgbImage> {
+  /** Cumulative per-stage ms since load (for `val` and `bench` reports). */
+  readonly times: StageTimes = { preprocess: 0, inference: 0, postprocess: 0 };
+  private disposed = false;
+
+  constructor(
+    readonly meta: ModelMeta,
+    private readonly engine: Engine,
+    private readonly decode: (input: In) => Promise<RgbImage>,
+  ) {}
+
+  /** The engine's backend name, e.g. 'onnxruntime-node/cpu' or 'onnxruntime-web/wasm'. */
+  get backend(): string {
+    return this.engine.backend;
+  }
+
+  /** Detect objects in one image (path, bytes, raw image, ... depending on the platform). */
+  async detect(input: In, opts?: DetectOptions): Promise<Detection[]> {
+    const [dets] = await this.detectBatch([input], opts);
+    return dets;
+  }
+
+  /** Detect objects in several images with one forward pass. */
+  async detectBatch(inputs: In[], opts?: DetectOptions, mode?: LetterboxMode): Promise<Detection[][]> {
+    if (this.disposed) throw new LeyoloError('BAD_ARGUMENT', 'detect() called after dispose()', 'load the model again');
+    if (inputs.length === 0) return [];
+    const t0 = performance.now();
+    const images = await Promise.all(inputs.map((x) => this.decode(x)));
+    this.times.preprocess += performance.now() - t0;
+    return this.detectImages(images, opts, mode);
+  }
+
+  /** Detect on already-decoded RGB images (lets callers overlap decoding with inference). */
+  async detectImages(images: RgbImage[], opts?: DetectOptions, mode?: LetterboxMode): Promise<Detection[][]> {
+    const o = resolveDetectOptions(opts, this.meta.nc);
+    const model = { engine: this.engine, nc: this.meta.nc, strides: this.meta.strides, stride: Math.max(...this.meta.strides) };
+    const out = await runPipeline(model, images, this.meta.imgsz, o, mode, this.times);
+    return out.map((dets) => dets.map((d) => ({ box: d.box, score: d.score, classId: d.classId, label: this.meta.names[d.classId] ?? String(d.classId) })));
+  }
+
+  /** Release the inference session. */
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    await this.engine.dispose();
+  }
+}

@@ -1,0 +1,43 @@
+import sharp from 'sharp';
+import type { Detection } from '../detector.js';
+
+/** Ultralytics' 20-colour palette (hex), indexed by class id modulo 20. */
+const PALETTE = ['FF3838', 'FF9D97', 'FF701F', 'FFB21D', 'CFD231', '48F90A', '92CC17', '3DDB86', '1A9334', '00D4BB', '2C99A8', '00C2FF', '344593', '6473FF', '0018EC', '8438FF', '520085', 'CB38FF', 'FF95C8', 'FF37C7'];
+
+const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/**
+ * SVG overlay with one rectangle and one label (class + score) per detection, sized to the image.
+ * Line width and font follow Ultralytics: lw = max(round((w + h) / 2 * 0.003), 2).
+ */
+export function overlaySvg(width: number, height: number, dets: readonly Detection[]): string {
+  const lw = Math.max(Math.round(((width + height) / 2) * 0.003), 2);
+  const fs = Math.max(lw * 5, 12);
+  const parts = dets.map((d) => {
+    const c = `#${PALETTE[d.classId % PALETTE.length]}`;
+    const [x1, y1, x2, y2] = d.box;
+    const text = `${esc(d.label)} ${d.score.toFixed(2)}`;
+    const tw = Math.ceil(text.length * fs * 0.6) + 2 * lw;
+    const th = Math.ceil(fs * 1.25);
+    const ty = y1 - th >= 0 ? y1 - th : y1;
+    return (
+      `<rect x="${x1}" y="${y1}" width="${x2 - x1}" height="${y2 - y1}" fill="none" stroke="${c}" stroke-width="${lw}"/>` +
+      `<rect x="${x1}" y="${ty}" width="${tw}" height="${th}" fill="${c}"/>` +
+      `<text x="${x1 + lw}" y="${ty + th - fs * 0.3}" font-family="DejaVu Sans, Arial, sans-serif" font-size="${fs}" fill="#fff">${text}</text>`
+    );
+  });
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">${parts.join('')}</svg>`;
+}
+
+/**
+ * Draw detections on an image file or RGB buffer and encode it as JPEG (or PNG for .png outputs).
+ *
+ * @example
+ * const jpg = await annotate({ width, height, data }, dets, 'jpeg');
+ */
+export async function annotate(img: { width: number; height: number; data: Uint8Array }, dets: readonly Detection[], format: 'jpeg' | 'png' = 'jpeg'): Promise<Buffer> {
+  const base = sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } });
+  const svg = Buffer.from(overlaySvg(img.width, img.height, dets));
+  const out = base.composite([{ input: svg, top: 0, left: 0 }]);
+  return format === 'png' ? out.png().toBuffer() : out.jpeg({ quality: 90 }).toBuffer();
+}

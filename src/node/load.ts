@@ -1,0 +1,130 @@
+/**
+ * Node entry point: `load()` resolves weights, builds the ONNX graph from our model table and opens
+ * an onnxruntime-node session. Images are decoded with sharp.
+ */
+import { readFile } from 'node:fs/promises';
+import * as ort from 'onnxruntime-node';
+import { Detector, type ModelMeta } from '../detector.js';
+import type { Engine, ForwardOutput } from '../engine.js';
+import { LeyoloError } from '../errors.js';
+import { decodeImage } from '../image/decode.js';
+import { fromRaw } from '../image/raw.js';
+import type { RgbImage } from '../image/types.js';
+import { modelOfCheckpoint } from '../model/from-checkpoint.js';
+import type { ScaleName } from '../model/table.js';
+import { buildInferenceGraph } from '../onnx/inference.js';
+import { createSession, type Session } from '../onnx/session.js';
+import { readWeights } from '../weights/index.js';
+import type { Checkpoint } from '../weights/pt.js';
+import { resolveWeights } from './hub.js';
+
+/** What Node's `detect()` accepts: a file path, encoded image bytes, or raw pixels. */
+export type NodeImageInput = string | Uint8Array | RgbImage | { data: Uint8Array | Uint8ClampedArray; width: number; height: number; channels: 1 | 3 | 4 };
+
+/** Options of {@link load}. */
+export interface LoadOptions {
+  /** A .pt, .safetensors or exported .onnx file. Default: $LEYOLO_WEIGHTS, the cache, then download. */
+  weights?: string;
+  /** Which official model to fetch when `weights` is not given (default 'nano'). */
+  model?: ScaleName;
+  /** Inference size (default 640): predict letterboxes to a stride-multiple rectangle within it. */
+  imgsz?: number;
+  /** Intra-op threads (default: all cores). */
+  threads?: number;
+}
+
+/** A detector loaded in Node. */
+export type NodeDetector = Detector<NodeImageInput>;
+
+/**
+ * Load a LeYOLO model for inference in Node.
+ *
+ * @example
+ * import { load } from 'leyolo';
+ * const model = await load({ weights: 'LeYOLONano.pt', imgsz: 640 });
+ * const dets = await model.detect('bus.jpg', { conf: 0.25 });
+ * // [{ box: [x1, y1, x2, y2], score: 0.91, classId: 5, label: 'bus' }, ...]
+ * await model.dispose();
+ */
+export async function load(opts: LoadOptions = {}): Promise<NodeDetector> {
+  const imgsz = opts.imgsz ?? 640;
+  if (!Number.isInteger(imgsz) || imgsz < 32 || imgsz % 32 !== 0) {
+    throw new LeyoloError('BAD_ARGUMENT', `imgsz must be a positive multiple of 32, got ${imgsz}`, 'e.g. imgsz 640 or 320');
+  }
+  const path = await resolveWeights({ weights: opts.weights, scale: opts.model });
+  const bytes = await readFileTyped(path);
+  if (path.endsWith('.onnx')) return loadOnnx(bytes, imgsz, opts.threads);
+  let ck: Checkpoint;
+  try {
+    ck = readWeights(bytes);
+  } catch (e) {
+    if (e instanceof LeyoloError) throw new LeyoloError(e.code, `${path}: ${e.message}`, e.hint);
+    throw e;
+  }
+  return fromCheckpoint(ck, { imgsz, threads: opts.threads, scale: opts.model });
+}
+
+/** Build a Node detector from an already-parsed checkpoint (used by val and train too). */
+export async function fromCheckpoint(ck: Checkpoint, o: { imgsz: number; threads?: number; scale?: ScaleName }): Promise<NodeDetector> {
+  const m = modelOfCheckpoint(ck, o.scale);
+  // Dynamic batch and size: predict letterboxes to rectangles that differ per image.
+  const graph = buildInferenceGraph(m, ck.stateDict, ck.bn, { batch: 'dynamic', height: 'dynamic', width: 'dynamic', heads: false, decode: true });
+  const session = await createSession(graph, { threads: o.threads });
+  const names = ck.names.length === ck.nc ? ck.names : Array.from({ length: ck.nc }, (_, i) => ck.names[i] ?? String(i));
+  const meta: ModelMeta = { scale: m.scale, nc: m.nc, names, strides: m.strides, imgsz: o.imgsz };
+  return new Detector(meta, new NodeEngine(session), decodeNodeInput);
+}
+
+async function loadOnnx(bytes: Uint8Array, imgsz: number, threads?: number): Promise<NodeDetector> {
+  const session = await createSession(bytes, { threads });
+  const md = await onnxMetadata(bytes);
+  const nc = Number(md.nc ?? 80);
+  const names = md.names ? (JSON.parse(md.names) as string[]) : Array.from({ length: nc }, (_, i) => String(i));
+  const strides = md.stride ? (JSON.parse(md.stride) as number[]) : [8, 16, 32];
+  return new Detector({ scale: md.scale ?? 'onnx', nc, names, strides, imgsz }, new NodeEngine(session), decodeNodeInput);
+}
+
+async function onnxMetadata(bytes: Uint8Array): Promise<Record<string, string>> {
+  const { onnx } = await import('onnx-proto');
+  const model = onnx.ModelProto.decode(bytes);
+  const out: Record<string, string> = {};
+  for (const p of model.metadataProps ?? []) if (p.key) out[p.key] = p.value ?? '';
+  return out;
+}
+
+async function readFileTyped(path: string): Promise<Uint8Array> {
+  try {
+    return new Uint8Array(await readFile(path));
+  } catch (e) {
+    throw new LeyoloError('WEIGHTS_NOT_FOUND', `cannot read weights ${path}: ${(e as Error).message}`, 'pass --weights PATH to a readable file');
+  }
+}
+
+/** Path or encoded bytes go through sharp; raw pixel objects are wrapped. */
+export async function decodeNodeInput(x: NodeImageInput): Promise<RgbImage> {
+  if (typeof x === 'string' || x instanceof Uint8Array) return decodeImage(x);
+  if ('channels' in x) return fromRaw(x.data, x.width, x.height, x.channels);
+  return fromRaw(x.data, x.width, x.height, 3);
+}
+
+/** onnxruntime-node engine: one session, outputs named `decoded` and/or `p3`, `p4`, `p5`. */
+export class NodeEngine implements Engine {
+  readonly backend = 'onnxruntime-node/cpu';
+  private readonly outNames: string[];
+  constructor(private readonly session: Session) {
+    this.outNames = [...session.outputNames];
+  }
+
+  async run(input: Float32Array, dims: [number, number, number, number]): Promise<ForwardOutput> {
+    const feeds = { [this.session.inputNames[0]]: new ort.Tensor('float32', input, dims) };
+    const res = await this.session.run(feeds);
+    const t = (k: string) => ({ shape: [...res[k].dims], data: res[k].data as Float32Array });
+    if (this.outNames.includes('decoded')) return { decoded: t('decoded') };
+    if (this.outNames.includes('output0')) return { decoded: t('output0') }; // official Ultralytics export
+    return { heads: this.outNames.filter((k) => /^p\d$/.test(k)).map(t) };
+  }
+
+  async dispose(): Promise<void> {
+    await this.session.release();
+  }
+}

@@ -1,0 +1,155 @@
+/**
+ * Build the ONNX inference graph of a resolved LeYOLO model with BatchNorm folded into the convs.
+ * Activations are SiLU as Sigmoid + Mul (the pattern of the official export; ORT keeps both in its
+ * NCHWc layout). Outputs: raw heads `p3`, `p4`, `p5` [B, 64 + nc, H/s, W/s] (channels: side*16+bin,
+ * then class logits) and/or `decoded` [B, 4 + nc, N].
+ */
+import { LeyoloError } from '../errors.js';
+import { getTensor, foldConv } from './fold.js';
+import type { BnSettings } from './fold.js';
+import { appendDecode } from './decode.js';
+import type { LevelShape } from './decode.js';
+import { Graph, attr, serializeModel } from './ir.js';
+import type { ConvUnit, ResolvedLayer, ResolvedModel } from '../model/resolve.js';
+import { usedLayers } from '../model/resolve.js';
+import type { StateDict } from '../tensor.js';
+
+export interface InferenceGraphOptions {
+  batch?: number | 'dynamic';
+  height?: number | 'dynamic';
+  width?: number | 'dynamic';
+  /** Emit the raw head outputs p3, p4, p5 (default true). */
+  heads?: boolean;
+  /** Emit the decoded [B, 4 + nc, N] output `decoded` (default false). */
+  decode?: boolean;
+  opset?: number;
+  metadata?: Record<string, string>;
+}
+
+const dim = (v: number | 'dynamic' | undefined, sym: string, dflt: number | string): number | string =>
+  v === 'dynamic' ? sym : v ?? dflt;
+
+/** Conv (folded) + optional SiLU. Returns the output name. */
+function emitConv(g: Graph, x: string, u: ConvUnit, sd: StateDict, bn: BnSettings): string {
+  const { weight, bias } = foldConv(u, sd, bn);
+  const base = u.weight.replace(/\.weight$/, '');
+  const w = g.constF(`${base}.w`, [u.cOut, u.cIn / u.groups, u.k, u.k], weight);
+  const b = g.constF(`${base}.b`, [u.cOut], bias);
+  const y = g.op('Conv', [x, w, b], {
+    kernel_shape: attr.ints([u.k, u.k]), strides: attr.ints([u.s, u.s]), pads: attr.ints([u.pad, u.pad, u.pad, u.pad]),
+    group: attr.int(u.groups), dilations: attr.ints([1, 1]),
+  }, `${base}.conv`);
+  if (!u.act) return y;
+  const s = g.op('Sigmoid', [y], {}, `${base}.sigmoid`);
+  return g.op('Mul', [y, s], {}, `${base}.silu`);
+}
+
+function emitChain(g: Graph, x: string, units: ConvUnit[], sd: StateDict, bn: BnSettings): string {
+  let y = x;
+  for (const u of units) y = emitConv(g, y, u, sd, bn);
+  return y;
+}
+
+function emitSppf(g: Graph, x: string, l: ResolvedLayer, sd: StateDict, bn: BnSettings): string {
+  const k = l.kernel ?? 5;
+  const p = Math.floor(k / 2);
+  const y0 = emitConv(g, x, l.convs[0], sd, bn);
+  const pool = { kernel_shape: attr.ints([k, k]), strides: attr.ints([1, 1]), pads: attr.ints([p, p, p, p]) };
+  const y1 = g.op('MaxPool', [y0], pool, `model.${l.index}.m0`);
+  const y2 = g.op('MaxPool', [y1], pool, `model.${l.index}.m1`);
+  const y3 = g.op('MaxPool', [y2], pool, `model.${l.index}.m2`);
+  const c = g.op('Concat', [y0, y1, y2, y3], { axis: attr.int(1) }, `model.${l.index}.cat`);
+  return emitConv(g, c, l.convs[1], sd, bn);
+}
+
+function emitLayer(g: Graph, l: ResolvedLayer, ins: string[], sd: StateDict, bn: BnSettings): string {
+  const x = ins[0];
+  switch (l.kind) {
+    case 'mn_conv':
+      return emitConv(g, x, l.convs[0], sd, bn);
+    case 'MobileNetV3_BLOCK': {
+      const y = emitChain(g, x, l.convs, sd, bn);
+      return l.residual ? g.op('Add', [x, y], {}, `model.${l.index}.add`) : y;
+    }
+    case 'SPPF':
+      return emitSppf(g, x, l, sd, bn);
+    case 'Upsample': {
+      const scale = l.row.kind === 'Upsample' ? l.row.scale : 2;
+      const scales = g.constF(`model.${l.index}.scales`, [4], [1, 1, scale, scale]);
+      return g.op('Resize', [x, '', scales], {
+        mode: attr.string('nearest'), coordinate_transformation_mode: attr.string('asymmetric'), nearest_mode: attr.string('floor'),
+      }, `model.${l.index}.resize`);
+    }
+    case 'Concat':
+      return g.op('Concat', ins, { axis: attr.int(1) }, `model.${l.index}.cat`);
+    case 'Detect':
+      throw new LeyoloError('RUNTIME', 'Detect is emitted by emitDetect', '');
+  }
+}
+
+/** Per level: box branch [B, 64, h, w] and class branch [B, nc, h, w]. */
+function emitDetect(g: Graph, l: ResolvedLayer, ins: string[], sd: StateDict, bn: BnSettings): { box: string; cls: string }[] {
+  return (l.branches ?? []).map((b, i) => ({ box: emitChain(g, ins[i], b.box, sd, bn), cls: emitChain(g, ins[i], b.cls, sd, bn) }));
+}
+
+/**
+ * Serialized ONNX ModelProto (opset 17) of the model with these weights.
+ *
+ * @example
+ * const ck = readCheckpoint(bytes);
+ * const m = resolveModel({ scale: 'nano', nc: ck.nc });
+ * const onnxBytes = buildInferenceGraph(m, ck.stateDict, ck.bn, { height: 640, width: 640, decode: true });
+ */
+export function buildInferenceGraph(m: ResolvedModel, weights: StateDict, bn: BnSettings, opts: InferenceGraphOptions = {}): Uint8Array {
+  return serializeModel(inferenceGraph(m, weights, bn, opts), {
+    opset: opts.opset ?? 17,
+    metadata: { nc: String(m.nc), scale: m.scale, stride: JSON.stringify(m.strides), ...opts.metadata },
+  });
+}
+
+/** The graph IR (before serialization), for inspection and tests. */
+export function inferenceGraph(m: ResolvedModel, weights: StateDict, bn: BnSettings, opts: InferenceGraphOptions = {}): Graph {
+  const heads = opts.heads ?? true;
+  const decode = opts.decode ?? false;
+  if (!heads && !decode) throw new LeyoloError('BAD_ARGUMENT', 'the graph needs at least one output', 'set heads or decode to true');
+  const B = dim(opts.batch, 'batch', 1);
+  const H = dim(opts.height, 'height', m.imgsz);
+  const W = dim(opts.width, 'width', m.imgsz);
+  const maxStride = Math.max(...m.strides);
+  for (const v of [H, W]) {
+    if (typeof v === 'number' && (v <= 0 || v % maxStride !== 0)) {
+      throw new LeyoloError('BAD_ARGUMENT', `input size ${v} is not a positive multiple of ${maxStride}`, `use a size divisible by ${maxStride}, e.g. 640`);
+    }
+  }
+  const g = new Graph(`leyolo-${m.scale}`);
+  g.input('images', 'float32', [B, 3, H, W]);
+  const out = new Map<number, string>([[-1, 'images']]);
+  let branches: { box: string; cls: string }[] = [];
+  for (const l of usedLayers(m)) {
+    const ins = l.from.map((f) => out.get(f) ?? 'images');
+    if (l.kind === 'Detect') branches = emitDetect(g, l, ins, weights, bn);
+    else out.set(l.index, emitLayer(g, l, ins, weights, bn));
+  }
+  const no = 4 * m.regMax + m.nc;
+  const levels: LevelShape[] = branches.map((b, i) => {
+    const s = m.strides[i];
+    return { ...b, stride: s, h: typeof H === 'number' ? H / s : null, w: typeof W === 'number' ? W / s : null };
+  });
+  // Raw heads p3/p4/p5 = concat(box, cls) per level, only when asked for (the decode reads the branches).
+  levels.forEach((l, i) => {
+    if (!heads) return;
+    const name = g.op('Concat', [l.box, l.cls], { axis: attr.int(1) }, `p${i + 3}`);
+    g.output(name, 'float32', [B, no, l.h ?? `${name}_h`, l.w ?? `${name}_w`]);
+  });
+  if (decode) {
+    const n = levels.every((l) => l.h !== null && l.w !== null) ? levels.reduce((a, l) => a + (l.h ?? 0) * (l.w ?? 0), 0) : 'anchors';
+    g.output(appendDecode(g, levels, m.nc, m.regMax, dflWeights(m, weights)), 'float32', [B, 4 + m.nc, n]);
+  }
+  return g;
+}
+
+/** The DFL bin values (the checkpoint's fixed 1x1 conv, arange(16)). */
+function dflWeights(m: ResolvedModel, sd: StateDict): Float32Array {
+  const name = `model.${m.detectIndex}.dfl.conv.weight`;
+  return sd.has(name) ? getTensor(sd, name, [1, m.regMax, 1, 1]).data : Float32Array.from({ length: m.regMax }, (_, k) => k);
+}

@@ -1,0 +1,164 @@
+/**
+ * leyolo for the browser: `load()` a LeYOLO model from a URL, a File or bytes (`.pt`, `.safetensors`
+ * or an exported `.onnx`), `detect()` on images, videos, canvases, bitmaps or ImageData, `dispose()`.
+ * Same Detector and result shape as Node; inference runs in onnxruntime-web (WebGPU, else wasm).
+ * Nothing here (or below) imports Node built-ins.
+ */
+import { Detector, type DetectOptions, type ModelMeta } from '../detector.js';
+import { LeyoloError } from '../errors.js';
+import type { LetterboxMode } from '../image/letterbox.js';
+import type { RgbImage } from '../image/types.js';
+import { modelOfCheckpoint } from '../model/from-checkpoint.js';
+import { buildInferenceGraph } from '../onnx/inference.js';
+import { readWeights } from '../weights/index.js';
+import { createWebEngine, type WebBackend, type WebEngine } from './engine.js';
+import { ImageReader, isWebImageSource, type WebImageSource } from './input.js';
+import { onnxMetadata, parseNames, parseStrides } from './onnx-meta.js';
+
+export { createWebEngine, webGpuAvailable, WebEngine, type WebBackend, type WebEngineOptions } from './engine.js';
+export { ImageReader, type WebImageSource } from './input.js';
+export { Detector, type Detection, type DetectOptions, type ModelMeta } from '../detector.js';
+export { LeyoloError, isLeyoloError, type ErrorCode } from '../errors.js';
+export type { RgbImage } from '../image/types.js';
+
+/** Weights: a URL (fetched), a File/Blob from an <input type=file>, or the bytes themselves. */
+export type WebWeights = string | URL | Blob | ArrayBuffer | Uint8Array;
+/** What the browser `detect()` accepts. */
+export type WebImageInput = WebImageSource | RgbImage;
+
+/** Options of the browser {@link load}. */
+export interface WebLoadOptions {
+  weights: WebWeights;
+  /** Inference size (default 640); a static-shape `.onnx` uses its own size instead. */
+  imgsz?: number;
+  /** 'auto' (default): WebGPU when the browser has an adapter, else wasm. */
+  backend?: WebBackend;
+  /** wasm threads (default: up to 4 when cross-origin isolated, else 1). */
+  numThreads?: number;
+  /** URL prefix of onnxruntime-web's .wasm/.mjs files (default: next to the script). */
+  wasmPaths?: string;
+}
+
+type WeightsKind = 'onnx' | 'checkpoint';
+
+/**
+ * A detector running in the browser. Single images are read through one reused canvas/buffer
+ * (a video loop allocates no image buffers); a static-shape ONNX file is fed squares of its size.
+ */
+export class WebDetector extends Detector<WebImageInput> {
+  private readonly reader = new ImageReader();
+
+  constructor(meta: ModelMeta, readonly webEngine: WebEngine, private readonly fixedMode?: LetterboxMode) {
+    // The base class's decode is only a fallback: detectBatch below reads images itself.
+    super(meta, webEngine, async (x) => copyImage(toRgb(x, new ImageReader())));
+  }
+
+  override async detectBatch(inputs: WebImageInput[], opts?: DetectOptions, mode?: LetterboxMode) {
+    if (inputs.length === 0) return [];
+    const t0 = performance.now();
+    // One input: the reused reader buffer is safe (consumed before the next call). Several: copies.
+    const images = inputs.length === 1 ? [toRgb(inputs[0], this.reader)] : inputs.map((x) => copyImage(toRgb(x, this.reader)));
+    this.times.preprocess += performance.now() - t0;
+    return this.detectImages(images, opts, mode ?? this.fixedMode);
+  }
+}
+
+function isRgbImage(x: unknown): x is RgbImage {
+  const o = x as Partial<RgbImage> | null;
+  return !!o && o.data instanceof Uint8Array && typeof o.width === 'number' && typeof o.height === 'number'
+    && o.data.length === o.width * o.height * 3;
+}
+
+function toRgb(x: WebImageInput, reader: ImageReader): RgbImage {
+  if (isRgbImage(x)) return x;
+  if (isWebImageSource(x)) return reader.read(x);
+  throw new LeyoloError('BAD_IMAGE', 'unsupported image input',
+    'pass an HTMLImageElement, HTMLVideoElement, HTMLCanvasElement, OffscreenCanvas, ImageBitmap, ImageData or { width, height, data: RGB Uint8Array }');
+}
+
+function copyImage(im: RgbImage): RgbImage {
+  return { width: im.width, height: im.height, data: im.data.slice() };
+}
+
+/** Fetch/read the weights; the file name (URL path or File.name) is kept to pick the format. */
+async function readWeightBytes(w: WebWeights): Promise<{ bytes: Uint8Array; name: string }> {
+  if (w instanceof Uint8Array) return { bytes: w, name: '' };
+  if (w instanceof ArrayBuffer) return { bytes: new Uint8Array(w), name: '' };
+  if (typeof Blob !== 'undefined' && w instanceof Blob) {
+    return { bytes: new Uint8Array(await w.arrayBuffer()), name: (w as Partial<File>).name ?? '' };
+  }
+  const url = String(w);
+  let res: Response;
+  try {
+    res = await fetch(url);
+  } catch (e) {
+    throw new LeyoloError('WEIGHTS_NOT_FOUND', `cannot fetch weights ${url}: ${String(e)}`, 'check the URL and that the server allows this origin (CORS)');
+  }
+  if (!res.ok) throw new LeyoloError('WEIGHTS_NOT_FOUND', `cannot fetch weights ${url}: HTTP ${res.status}`, 'check the model URL');
+  return { bytes: new Uint8Array(await res.arrayBuffer()), name: new URL(url, globalThis.location?.href).pathname };
+}
+
+/** `.onnx` by name, else by content: a zip/pickle is a .pt, `{`-headed safetensors, else ONNX protobuf. */
+function weightsKind(bytes: Uint8Array, name: string): WeightsKind {
+  const lower = name.toLowerCase();
+  if (lower.endsWith('.onnx')) return 'onnx';
+  if (lower.endsWith('.pt') || lower.endsWith('.pth') || lower.endsWith('.safetensors')) return 'checkpoint';
+  const zip = bytes[0] === 0x50 && bytes[1] === 0x4b;
+  const safetensors = bytes.length > 8 && bytes[8] === 0x7b; // u64 header length, then '{'
+  return zip || bytes[0] === 0x80 || safetensors ? 'checkpoint' : 'onnx';
+}
+
+function checkImgsz(imgsz: number): void {
+  if (!Number.isInteger(imgsz) || imgsz < 32 || imgsz % 32 !== 0) {
+    throw new LeyoloError('BAD_ARGUMENT', `imgsz must be a positive multiple of 32, got ${imgsz}`, 'e.g. imgsz 640 or 320');
+  }
+}
+
+/** `.pt` / `.safetensors`: the same reader and ONNX builder as Node, then onnxruntime-web. */
+async function fromCheckpointBytes(bytes: Uint8Array, opts: WebLoadOptions, imgsz: number): Promise<WebDetector> {
+  const ck = readWeights(bytes);
+  const m = modelOfCheckpoint(ck);
+  // Dynamic batch and size, like Node: predict letterboxes to rectangles that differ per image.
+  const graph = buildInferenceGraph(m, ck.stateDict, ck.bn, { batch: 'dynamic', height: 'dynamic', width: 'dynamic', heads: false, decode: true });
+  const engine = await createWebEngine(graph, opts);
+  const names = Array.from({ length: ck.nc }, (_, i) => ck.names[i] ?? String(i));
+  return new WebDetector({ scale: m.scale, nc: m.nc, names, strides: m.strides, imgsz }, engine);
+}
+
+/** `.onnx`: run as is; class names/strides from metadata; a static input size forces squares. */
+async function fromOnnxBytes(bytes: Uint8Array, opts: WebLoadOptions, imgsz: number): Promise<WebDetector> {
+  const md = onnxMetadata(bytes);
+  const engine = await createWebEngine(bytes, opts);
+  const [, , h, w] = engine.inputShape;
+  const fixed = typeof h === 'number' && typeof w === 'number';
+  if (fixed && h !== w) {
+    await engine.dispose();
+    throw new LeyoloError('MODEL_MISMATCH', `static ONNX input ${w}x${h} is not square`, 'export with a square imgsz or --dynamic');
+  }
+  const outShape = engine.outputShape;
+  const names = parseNames(md.names);
+  const nc = names.length || (typeof outShape[1] === 'number' ? outShape[1] - 4 : 80);
+  const meta: ModelMeta = {
+    scale: md.scale ?? 'onnx', nc, names: Array.from({ length: nc }, (_, i) => names[i] ?? String(i)),
+    strides: parseStrides(md.stride), imgsz: fixed ? h : imgsz,
+  };
+  return new WebDetector(meta, engine, fixed ? 'square' : undefined);
+}
+
+/**
+ * Load a LeYOLO model in the browser. Resolves once the session is ready.
+ *
+ * @example
+ * import { load } from 'leyolo'; // the package's `browser` export
+ * const model = await load({ weights: '/models/LeYOLONano.pt', imgsz: 320, backend: 'wasm' });
+ * const dets = await model.detect(document.querySelector('video')!, { conf: 0.25 });
+ * // [{ box: [x1, y1, x2, y2], score: 0.91, classId: 0, label: 'person' }, ...]
+ * await model.dispose();
+ */
+export async function load(opts: WebLoadOptions): Promise<WebDetector> {
+  const imgsz = opts.imgsz ?? 640;
+  checkImgsz(imgsz);
+  const { bytes, name } = await readWeightBytes(opts.weights);
+  if (bytes.length === 0) throw new LeyoloError('BAD_CHECKPOINT', 'weights file is empty', 'download the model again');
+  return weightsKind(bytes, name) === 'onnx' ? fromOnnxBytes(bytes, opts, imgsz) : fromCheckpointBytes(bytes, opts, imgsz);
+}

@@ -1,0 +1,16 @@
+import { buildSite, startStaticServer, launchChromium, SHARED_DIR, WEB_DIST } from '../tests/browser-harness.js';
+const t0 = Date.now();
+await buildSite();
+console.log('build ms', Date.now() - t0);
+const srv = await startStaticServer({ '/': WEB_DIST + '/', '/shared/': SHARED_DIR + '/' });
+const b = await launchChromium();
+b.page.on('console', (m) => console.log('console:', m.text()));
+b.page.on('pageerror', (e) => console.log('pageerror:', e));
+const model = process.argv[2] ?? '/shared/weights/LeYOLONano.pt';
+const sz = process.argv[3] ?? '640';
+await b.page.goto(srv.url(`/?model=${model}&image=/shared/fixtures/images/bus.jpg&backend=wasm&imgsz=${sz}`));
+const t1 = Date.now();
+await b.page.waitForSelector('#status[data-state=done], #status[data-state=error]', { timeout: 180000 });
+console.log('page ms', Date.now() - t1, await b.page.textContent('#status'), await b.page.textContent('#backend-used'), await b.page.textContent('#ms'));
+console.log(await b.page.textContent('#detections'));
+await b.close(); await srv.close();
