@@ -1,7 +1,7 @@
 /**
  * Model-only latency: our ONNX graph vs the official ONNX export, same process, same ORT settings
- * (CPU, 2 intra-op threads, optimization 'all'). Runs are interleaved round-robin so machine noise
- * hits all variants alike; we report medians and the ratio ours/official.
+ * (CPU, 2 intra-op threads, optimization 'all'). Runs are interleaved round-robin (rotating start) so
+ * machine noise hits all variants alike; we report medians and the ratio ours/official.
  *
  *   node --import tsx dev/bench-graph.ts [runs=40]
  */
@@ -38,7 +38,9 @@ async function bench(size: number): Promise<void> {
   const feed = { images: new ort.Tensor('float32', data, [1, 3, size, size]) };
   const times: number[][] = variants.map(() => []);
   for (let r = -5; r < runs; r++) {
-    for (let v = 0; v < sessions.length; v++) {
+    // Rotate which variant goes first each round, so order effects (caches, turbo) cancel too.
+    for (let j = 0; j < sessions.length; j++) {
+      const v = (j + r + 5) % sessions.length;
       const t = performance.now();
       await sessions[v].run(feed);
       if (r >= 0) times[v].push(performance.now() - t);

@@ -1,7 +1,7 @@
 /**
  * The leyolo demo page: load a model (URL or file), detect on an uploaded image or the webcam, draw
  * boxes live, show FPS and ms/frame. The last result is JSON in #detections (Node's shape), and
- * `?model=<url>&image=<url>&backend=wasm|webgpu|auto&imgsz=<n>&conf=<x>` reproduces a run.
+ * `?model=<url>&image=<url>&backend=wasm|webgpu|auto&imgsz=<n>&conf=<x>&threads=<n>` reproduces a run.
  * `window.leyoloDemo.runFrames(n)` runs the live loop's step n times and `show(url)` detects on one
  * more image (tests and bench:web use them).
  */
@@ -39,6 +39,12 @@ function fail(e: unknown): void {
   console.error(e);
 }
 
+/** `?threads=n` pins the wasm thread count (default: up to 4 when cross-origin isolated). */
+function threads(): number | undefined {
+  const t = Number(new URLSearchParams(location.search).get('threads'));
+  return Number.isInteger(t) && t > 0 ? t : undefined;
+}
+
 async function loadModel(weights: string | File): Promise<void> {
   state.weights = weights;
   setStatus('loading', `loading ${typeof weights === 'string' ? weights : weights.name}...`);
@@ -47,7 +53,7 @@ async function loadModel(weights: string | File): Promise<void> {
   await old?.dispose();
   const detector = await load({
     weights, imgsz: Number(ui.imgsz.value), backend: ui.backend.value as WebBackend,
-    wasmPaths: new URL('./ort/', location.href).href,
+    wasmPaths: new URL('./ort/', location.href).href, numThreads: threads(),
   });
   state.detector = detector;
   ui.backendUsed.textContent = `${detector.backend} (${detector.meta.scale}, imgsz ${detector.meta.imgsz})`;
@@ -176,4 +182,4 @@ async function show(url: string): Promise<Detection[]> {
 }
 
 const ready = start().catch(fail);
-Object.assign(window, { leyoloDemo: { ready, runFrames, show, get detector() { return state.detector; } } });
+Object.assign(window, { leyoloDemo: { ready, runFrames, show, load, get detector() { return state.detector; } } });

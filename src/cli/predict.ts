@@ -1,4 +1,5 @@
-import { basename, extname, join } from 'node:path';
+import { basename, extname, join, resolve } from 'node:path';
+import { LeyoloError } from '../errors.js';
 import { load, decodeNodeInput, type NodeDetector } from '../node/load.js';
 import { expandSources } from '../node/sources.js';
 import { nextRunDir, writeFileAtomic } from '../node/fs.js';
@@ -46,7 +47,6 @@ export async function run(argv: string[]): Promise<void> {
   });
   if (v.help) return void process.stdout.write(HELP);
   if (positionals.length === 0) {
-    const { LeyoloError } = await import('../errors.js');
     throw new LeyoloError('BAD_ARGUMENT', 'no sources given', 'usage: leyolo predict IMAGE|DIR|GLOB|VIDEO [...] (see --help)');
   }
   const mo = modelOptions(v);
@@ -55,10 +55,14 @@ export async function run(argv: string[]): Promise<void> {
     classes: intList('classes', v.classes), agnostic: v.agnostic === true,
   };
   const src = expandSources(positionals);
+  const jsonPath = str(v.json);
+  const inputs = [...src.images, ...src.videos];
+  if (jsonPath && inputs.some((p) => resolve(p) === resolve(jsonPath))) {
+    throw new LeyoloError('BAD_ARGUMENT', `refusing to overwrite an input file with --json: ${jsonPath}`, 'choose a different output path');
+  }
   if (src.videos.length > 0) requireFfmpeg();
   const model = await load({ weights: mo.weights, model: mo.model, imgsz: mo.imgsz, threads: mo.threads });
   const saveDir = v.save || v['save-txt'] ? nextRunDir(str(v.project) ?? join('runs', 'predict')) : undefined;
-  const inputs = [...src.images, ...src.videos];
   const out: ImageResult[] = [];
   const sink = makeSink(model, saveDir, { save: v.save === true, txt: v['save-txt'] === true, conf: v['save-conf'] === true, quiet: v.quiet === true || src.images.length > 20 });
   const bar = new Progress('predict', src.images.length, 'img', src.images.length > 1);
@@ -80,7 +84,6 @@ export async function run(argv: string[]): Promise<void> {
   const k = Math.max(1, out.length);
   process.stderr.write(`Speed: ${(t.preprocess / k).toFixed(1)}ms preprocess, ${(t.inference / k).toFixed(1)}ms inference, ${(t.postprocess / k).toFixed(1)}ms postprocess per image at imgsz ${mo.imgsz}\n`);
   process.stderr.write(`${out.length} image(s), ${n} detection(s)${saveDir ? `; results saved to ${saveDir}` : ''}\n`);
-  const jsonPath = str(v.json);
   if (jsonPath) {
     writeFileAtomic(jsonPath, `${JSON.stringify(out, null, 1)}\n`, inputs);
     process.stderr.write(`JSON written to ${jsonPath}\n`);

@@ -19,3 +19,7 @@ export { mosaic4 } from './mosaic.js';
 export { augmentHsv } from './hsv.js';
 export { boxCandidate, warpImage } from './geometry.js';
 export type { PixelLabel } from './geometry.js';
+export { buildTrainBatch, buildValInput } from './batch.js';
+export type { ValInput } from './batch.js';
+export { DataPool } from './worker.js';
+export type { PoolSampleOptions } from './worker.js';

@@ -22,6 +22,18 @@ export type PoolResponse =
   | { id: number; ok: true; train?: TrainBatch; val?: ValInput }
   | { id: number; ok: false; error: { message: string; code?: string; hint?: string } };
 
+/**
+ * Start one worker on worker-entry. Under tsx (sources run as .ts: tests, dev) the worker must register
+ * tsx itself, since tsx installs its loader only in the main thread; a tiny eval'd bootstrap does that.
+ */
+function spawnWorker(data: Dataset): Worker {
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./worker-entry.js', import.meta.url), { workerData: data });
+  const api = JSON.stringify(import.meta.resolve('tsx/esm/api'));
+  const entry = JSON.stringify(new URL('./worker-entry.ts', import.meta.url).href);
+  const boot = `import(${api}).then((m) => { m.register(); return import(${entry}); });`;
+  return new Worker(boot, { eval: true, workerData: data });
+}
+
 interface Pending {
   resolve: (r: PoolResponse & { ok: true }) => void;
   reject: (e: Error) => void;
@@ -51,9 +63,8 @@ export class DataPool {
     const n = opts.workers ?? Math.max(1, Math.min(4, availableParallelism() - 1));
     // Workers need only paths and labels; the COCO gt stays here.
     const shared: Dataset = { names: ds.names, items: ds.items, problems: [] };
-    const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js'; // tsx in dev, compiled js in dist
     for (let i = 0; i < n; i++) {
-      const w = new Worker(new URL(`./worker-entry${ext}`, import.meta.url), { workerData: shared });
+      const w = spawnWorker(shared);
       w.on('message', (res: PoolResponse) => this.onMessage(w, res));
       w.on('error', (e) => this.onError(w, e));
       this.workers.push(w);

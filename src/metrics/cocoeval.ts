@@ -98,6 +98,7 @@ interface Dt {
   bbox: number[];
   area: number;
   score: number;
+  cat: number;
 }
 
 const sortedUnique = (xs: number[]): number[] => [...new Set(xs)].sort((a, b) => a - b);
@@ -137,7 +138,7 @@ function loadRes(gt: CocoGt, dts: CocoDet[]): Map<number, Dt[]> {
         'evaluate only detections of images listed in the GT "images" (pycocotools loadRes rejects them too)',
       );
     }
-    const rec: Dt & { cat: number } = { id: i + 1, bbox: d.bbox, area: d.bbox[2] * d.bbox[3], score: d.score, cat: d.category_id };
+    const rec: Dt = { id: i + 1, bbox: d.bbox, area: d.bbox[2] * d.bbox[3], score: d.score, cat: d.category_id };
     const list = byImg.get(d.image_id);
     if (list) list.push(rec);
     else byImg.set(d.image_id, [rec]);
@@ -241,7 +242,7 @@ export function cocoEvaluate(gt: CocoGt, dts: CocoDet[], p: CocoParams): (EvalIm
   const dtTriples: [number, number, Dt][] = [];
   for (const [img, list] of dtByImg) {
     if (!imgSet.has(img)) continue;
-    for (const d of list as (Dt & { cat: number })[]) {
+    for (const d of list) {
       if (!p.useCats || catSet.has(d.cat)) dtTriples.push([img, d.cat, d]);
     }
   }

@@ -100,14 +100,30 @@ test('random-weight Nano: shapes, decode == JS decode, fixed == dynamic graph', 
   for (let i = 0; i < ref.length; i++) assert.ok(Math.abs(ref[i] - a.decoded.data[i]) < 1e-3, `decoded[${i}] ${ref[i]} vs ${a.decoded.data[i]}`);
   // Same ops and weights: fixed and dynamic graphs agree to float32 rounding.
   for (let i = 0; i < ref.length; i++) assert.ok(Math.abs(a.decoded.data[i] - b.decoded.data[i]) < 1e-4);
+  // Batch 2 through the dynamic graph: each item equals its single-image run (same tolerance).
+  const two = new Float32Array(2 * images.data.length);
+  two.set(images.data);
+  two.set(images.data.map((v) => 1 - v), images.data.length);
+  const c = await runSession(dyn, { images: { shape: [2, 3, H, W], data: two } });
+  const d = await runSession(dyn, { images: { shape: [1, 3, H, W], data: two.subarray(images.data.length) } });
+  assert.deepEqual(c.decoded.shape, [2, 7, 126]);
+  const per = ref.length;
+  for (let i = 0; i < per; i++) {
+    assert.ok(Math.abs(c.decoded.data[i] - b.decoded.data[i]) < 1e-4, `batch item 0 [${i}]`);
+    assert.ok(Math.abs(c.decoded.data[per + i] - d.decoded.data[i]) < 1e-4, `batch item 1 [${i}]`);
+  }
 });
 
-test('graph checks: dead layers are not executed; bad sizes and missing weights are errors', () => {
+test('Medium graph runs; dead layers are not executed; bad sizes and missing weights are errors', async () => {
   const m = resolveModel({ scale: 'medium' });
   const sd = randomWeights(m);
   const g = inferenceGraph(m, sd, 1e-3, { height: 64, width: 64 });
   assert.ok(!g.nodes.some((n) => n.name.startsWith('model.38.')));
   assert.ok(g.nodes.some((n) => n.name.startsWith('model.37.')));
+  const s = await createSession(serializeModel(g), { threads: 1 });
+  const out = await runSession(s, { images: { shape: [1, 3, 64, 64], data: new Float32Array(3 * 64 * 64).fill(0.5) } });
+  assert.deepEqual(out.p5.shape, [1, 144, 2, 2]);
+  assert.ok(out.p3.data.every(Number.isFinite));
   assert.throws(() => inferenceGraph(m, sd, 1e-3, { height: 100, width: 64 }), (e: unknown) => e instanceof LeyoloError && e.code === 'BAD_ARGUMENT');
   sd.delete('model.3.layers.1.c.weight');
   assert.throws(() => inferenceGraph(m, sd, 1e-3, { height: 64, width: 64 }), /model\.3\.layers\.1\.c\.weight/);

@@ -1,0 +1,98 @@
+/**
+ * Activation calibration for static INT8: run the float32 graph, with every tensor to be quantized
+ * exposed as an extra output, on calibration images letterboxed like `val` (square imgsz), and
+ * collect per-tensor ranges:
+ * - 'minmax': the global min and max over all images;
+ * - 'percentile': per image, the (100 - p)th and pth percentiles (2048-bin histogram over that
+ *   image's [min, max]), averaged over images: clips rare outliers that would waste uint8 levels.
+ */
+import { LeyoloError } from '../errors.js';
+import { letterbox, toTensor } from '../image/letterbox.js';
+import type { RgbImage } from '../image/types.js';
+import { createSession, runSession } from '../onnx/session.js';
+import { DT, decodeModel, encodeModel, graphOf } from './proto.js';
+import type { Range } from './quantize.js';
+
+export interface CalibrationOptions {
+  method?: 'minmax' | 'percentile';
+  /** Percentile for 'percentile' (default 99.99). */
+  percentile?: number;
+  /** Square letterbox size (the export's imgsz). */
+  imgsz: number;
+  threads?: number;
+  /** Called after each image (index, total). */
+  onImage?: (i: number, n: number) => void;
+}
+
+/** The model with `tensors` added as float graph outputs. */
+export function withOutputs(bytes: Uint8Array, tensors: readonly string[]): Uint8Array {
+  const model = decodeModel(bytes);
+  const g = graphOf(model);
+  const have = new Set((g.output ?? []).map((o) => o.name ?? ''));
+  const extra = tensors.filter((t) => !have.has(t)).map((name) => ({ name, type: { tensorType: { elemType: DT.float } } }));
+  g.output = [...(g.output ?? []), ...extra];
+  return encodeModel(model);
+}
+
+/** Lower and upper p-quantiles of `x` from a histogram over [min, max]. */
+function quantiles(x: Float32Array, min: number, max: number, p: number): [number, number] {
+  const bins = 2048;
+  if (!(max > min)) return [min, max];
+  const h = new Uint32Array(bins);
+  const k = bins / (max - min);
+  for (let i = 0; i < x.length; i++) h[Math.min(bins - 1, Math.floor((x[i] - min) * k))]++;
+  const cut = x.length * (1 - p / 100);
+  let acc = 0;
+  let lo = 0;
+  while (lo < bins - 1 && acc + h[lo] <= cut) acc += h[lo++];
+  acc = 0;
+  let hi = bins - 1;
+  while (hi > 0 && acc + h[hi] <= cut) acc += h[hi--];
+  return [min + lo / k, min + (hi + 1) / k];
+}
+
+function minMax(x: Float32Array): [number, number] {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < x.length; i++) {
+    const v = x[i];
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  return [lo, hi];
+}
+
+/**
+ * Calibrated ranges of `tensors` over the images.
+ *
+ * @example
+ * const ranges = await calibrate(fp32Bytes, quantizableTensors(fp32Bytes), images, { imgsz: 640 });
+ */
+export async function calibrate(bytes: Uint8Array, tensors: readonly string[], images: readonly (() => Promise<RgbImage>)[], o: CalibrationOptions): Promise<Map<string, Range>> {
+  if (images.length === 0) throw new LeyoloError('BAD_ARGUMENT', 'no calibration images', 'pass --calib DIR with a few dozen representative images (e.g. a COCO subset)');
+  const session = await createSession(withOutputs(bytes, tensors), { threads: o.threads });
+  const method = o.method ?? 'minmax';
+  const p = o.percentile ?? 99.99;
+  const acc = new Map<string, Range>();
+  try {
+    for (let i = 0; i < images.length; i++) {
+      const lb = letterbox(await images[i](), { size: o.imgsz, mode: 'val', stride: 32 });
+      const { width: W, height: H } = lb.image;
+      const res = await runSession(session, { [session.inputNames[0]]: { shape: [1, 3, H, W], data: toTensor(lb.image) } }, [...tensors]);
+      for (const t of tensors) {
+        const x = res[t].data;
+        let [lo, hi] = minMax(x);
+        if (method === 'percentile') [lo, hi] = quantiles(x, lo, hi, p);
+        const r = acc.get(t);
+        if (!r) acc.set(t, { min: lo, max: hi });
+        else if (method === 'minmax') acc.set(t, { min: Math.min(r.min, lo), max: Math.max(r.max, hi) });
+        else acc.set(t, { min: r.min + lo, max: r.max + hi }); // summed here, averaged below
+      }
+      o.onImage?.(i, images.length);
+    }
+  } finally {
+    await session.release();
+  }
+  if (method === 'percentile') for (const [t, r] of acc) acc.set(t, { min: r.min / images.length, max: r.max / images.length });
+  return acc;
+}

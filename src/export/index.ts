@@ -1,0 +1,105 @@
+/**
+ * `leyolo export`: a checkpoint -> one self-describing ONNX file (float32 by default, or fp16, or
+ * static-INT8 QDQ), optionally with in-graph NMS. The file carries the metadata `load()` reads:
+ * nc, names (JSON array), stride (JSON), scale, imgsz ([H, W] JSON), plus `leyolo_export` (JSON of
+ * the export settings) and, with NMS, `detections_layout`.
+ */
+import { LeyoloError } from '../errors.js';
+import type { RgbImage } from '../image/types.js';
+import { modelOfCheckpoint } from '../model/from-checkpoint.js';
+import type { ScaleName } from '../model/table.js';
+import { inferenceGraph } from '../onnx/inference.js';
+import { serializeModel } from '../onnx/ir.js';
+import type { Checkpoint } from '../weights/pt.js';
+import { calibrate } from './calibrate.js';
+import { toHalf } from './half.js';
+import { appendNms, type NmsSettings } from './nms.js';
+import { decodeModel, encodeModel, setMetadata } from './proto.js';
+import { quantizableTensors, quantizeQdq, type QuantizeOptions } from './quantize.js';
+
+export type { NmsSettings } from './nms.js';
+
+/** INT8 settings: calibration images and method. */
+export interface Int8Options extends QuantizeOptions {
+  /** Calibration images (loaded lazily, one at a time). */
+  images: readonly (() => Promise<RgbImage>)[];
+  method?: 'minmax' | 'percentile';
+  percentile?: number;
+  onImage?: (i: number, n: number) => void;
+}
+
+/** Options of {@link exportOnnx}. */
+export interface ExportOptions {
+  /** Square input size, a multiple of 32 (default: the scale's, 640). Calibration uses it too. */
+  imgsz?: number;
+  /** Fixed batch size (default 1; ignored with dynamic). */
+  batch?: number;
+  /** Dynamic batch, height and width. */
+  dynamic?: boolean;
+  /** Also output the raw heads p3, p4, p5 (not with nms). */
+  heads?: boolean;
+  /** In-graph NMS with a single `detections` output. */
+  nms?: NmsSettings;
+  /** float16 weights and activations (float32 interface). */
+  half?: boolean;
+  /** Static INT8 QDQ quantization. */
+  int8?: Int8Options;
+  scale?: ScaleName;
+  threads?: number;
+}
+
+/** Layout string stored in the metadata of NMS exports. */
+export const DETECTIONS_LAYOUT = '[K,7] float32 rows: batch, x1, y1, x2, y2 (input pixels), score, class; per batch by descending score';
+
+function checkOptions(o: ExportOptions): void {
+  if (o.half && o.int8) throw new LeyoloError('BAD_ARGUMENT', '--half and --int8 cannot be combined', 'choose one of --half (GPU/WebGPU) or --int8 (CPU)');
+  if (o.nms && o.heads) throw new LeyoloError('BAD_ARGUMENT', '--heads cannot be combined with --nms (single detections output)', 'drop --heads, or export without --nms');
+  if (o.imgsz !== undefined && (!Number.isInteger(o.imgsz) || o.imgsz < 32 || o.imgsz % 32 !== 0)) {
+    throw new LeyoloError('BAD_ARGUMENT', `imgsz must be a positive multiple of 32, got ${o.imgsz}`, 'e.g. --imgsz 640');
+  }
+}
+
+/**
+ * Export a checkpoint to ONNX bytes.
+ *
+ * @example
+ * const ck = await loadCheckpointFile('LeYOLONano.pt');
+ * const bytes = await exportOnnx(ck, { imgsz: 640, nms: { conf: 0.25, iou: 0.7, maxDet: 300 } });
+ * writeFileSync('nano-nms.onnx', bytes);
+ */
+export async function exportOnnx(ck: Checkpoint, o: ExportOptions = {}): Promise<Uint8Array> {
+  checkOptions(o);
+  const m = modelOfCheckpoint(ck, o.scale);
+  const imgsz = o.imgsz ?? m.imgsz;
+  const size = o.dynamic ? 'dynamic' : imgsz;
+  const g = inferenceGraph(m, ck.stateDict, ck.bn, { batch: o.dynamic ? 'dynamic' : o.batch ?? 1, height: size, width: size, heads: o.heads ?? false, decode: true });
+  if (o.nms) {
+    const det = appendNms(g, 'decoded', m.nc, o.nms);
+    g.outputs.splice(0, g.outputs.length, { name: det, dtype: 'float32', shape: ['detections', 7] });
+  }
+  const names = ck.names.length === ck.nc ? ck.names : Array.from({ length: ck.nc }, (_, i) => ck.names[i] ?? String(i));
+  const settings = {
+    imgsz, dynamic: o.dynamic ?? false, batch: o.dynamic ? 'dynamic' : o.batch ?? 1, heads: o.heads ?? false,
+    precision: o.half ? 'fp16' : o.int8 ? 'int8' : 'fp32', nms: o.nms ?? null,
+    ...(o.int8 ? { int8: { method: o.int8.method ?? 'minmax', images: o.int8.images.length, ops: o.int8.ops ?? 'all', keepHeadFp32: o.int8.keepHeadFp32 ?? true } } : {}),
+  };
+  const metadata: Record<string, string> = {
+    nc: String(m.nc), scale: m.scale, stride: JSON.stringify(m.strides), names: JSON.stringify(names),
+    imgsz: JSON.stringify([imgsz, imgsz]), task: 'detect', leyolo_export: JSON.stringify(settings),
+    ...(o.nms ? { detections_layout: DETECTIONS_LAYOUT } : {}),
+  };
+  let bytes = serializeModel(g, { opset: 17, metadata });
+  if (o.half) bytes = toHalf(bytes);
+  if (o.int8) bytes = await toInt8(bytes, imgsz, o.int8, o.threads);
+  const model = decodeModel(bytes);
+  setMetadata(model, metadata);
+  return encodeModel(model);
+}
+
+async function toInt8(fp32: Uint8Array, imgsz: number, q: Int8Options, threads?: number): Promise<Uint8Array> {
+  const tensors = quantizableTensors(fp32, q);
+  const ranges = await calibrate(fp32, tensors.filter((t) => t !== 'images'), q.images, { imgsz, method: q.method, percentile: q.percentile, threads, onImage: q.onImage });
+  // The input is pixel / 255: [0, 1] exactly, so uint8 scale 1/255 represents every pixel value.
+  ranges.set('images', { min: 0, max: 1 });
+  return quantizeQdq(fp32, ranges, q);
+}

@@ -1,0 +1,197 @@
+/**
+ * Reverse-mode differentiation of the training forward pass, emitted as an ONNX graph.
+ *
+ * Inputs: `images`, all parameters, the forward's saved conv outputs z and batch statistics (see
+ * forward.ts), and the upstream gradients dp3..dp5 (d loss / d raw heads, from the TS loss).
+ * Outputs: `grad:<param>` for every trainable parameter the heads depend on (the DFL conv is frozen
+ * and not part of the graph at all).
+ *
+ * The activations are first rebuilt from z with elementwise ops (ForwardEmitter in recompute mode);
+ * then layers are walked in reverse, accumulating the gradient of every value from its consumers
+ * (residual adds, concats, Detect levels) and summing them once all consumers are done.
+ */
+import type { ConvUnit, ResolvedModel } from '../../model/resolve.js';
+import type { BnSettings } from '../../onnx/fold.js';
+import { Graph, attr } from '../../onnx/ir.js';
+import { bnGrad, siluGrad } from './bn-grad.js';
+import { convInputGrad, convWeightGrad } from './conv-grad.js';
+import { ForwardEmitter } from './forward.js';
+import type { BnMode, LayerRecord, Shapes, UnitRecord } from './forward.js';
+import { bnSetting, gradOf, headGrad } from './names.js';
+
+const convOut = (h: number, k: number, s: number, p: number): number => Math.floor((h + 2 * p - k) / s) + 1;
+
+class Backward {
+  private readonly acc = new Map<string, string[]>();
+  private counter = 0;
+  /** Every parameter with a gradient output, with its shape. */
+  readonly grads: { param: string; shape: number[] }[] = [];
+
+  constructor(readonly g: Graph, readonly fwd: ForwardEmitter, readonly bnMode: BnMode, readonly bn: BnSettings, readonly images: string) {
+    this.shapes = fwd.shapes;
+  }
+
+  readonly shapes: Shapes;
+
+  /** Register a gradient contribution to value `v` (ignored for the input image). */
+  add(v: string, grad: string): void {
+    if (v === this.images) return;
+    const list = this.acc.get(v) ?? [];
+    list.push(grad);
+    this.acc.set(v, list);
+  }
+
+  /** The total gradient of `v` (Sum of its contributions), or null when nothing reached it. */
+  take(v: string): string | null {
+    const list = this.acc.get(v);
+    if (!list || list.length === 0) return null;
+    this.acc.delete(v);
+    if (list.length === 1) return list[0];
+    const s = this.g.op('Sum', list, {}, `${v}:gsum${this.counter++}`);
+    this.shapes.set(s, this.shapes.get(v) ?? []);
+    return s;
+  }
+
+  private out(param: string, value: string, shape: number[]): void {
+    const name = gradOf(param);
+    if (value !== name) this.g.op('Identity', [value], {}, name);
+    this.g.output(name, 'float32', shape);
+    this.grads.push({ param, shape });
+  }
+
+  /** Backward of one conv unit given d(output a); returns d(input x) or null for the image. */
+  unit(r: UnitRecord, da: string): string | null {
+    const u: ConvUnit = r.unit;
+    const xShape = this.shapes.get(r.x) ?? [];
+    const [B, , H, W] = xShape;
+    const zShape = [B, u.cOut, convOut(H, u.k, u.s, u.pad), convOut(W, u.k, u.s, u.pad)];
+    let d = u.act ? siluGrad(this.g, r, da) : da;
+    if (u.bn) {
+      const b = bnGrad(this.g, r, d, this.bnMode, bnSetting(this.bn, u.bn).eps, zShape);
+      this.out(`${u.bn}.weight`, b.dgamma, [u.cOut]);
+      this.out(`${u.bn}.bias`, b.dbeta, [u.cOut]);
+      d = b.dz;
+    }
+    this.shapes.set(d, zShape);
+    if (u.bias) {
+      const axes = this.g.constI64(`${u.bias}:axes`, [3], [0, 2, 3]);
+      this.out(u.bias, this.g.op('ReduceSum', [d, axes], { keepdims: attr.int(0) }, gradOf(u.bias)), [u.cOut]);
+    }
+    this.out(u.weight, convWeightGrad(this.g, this.shapes, r.x, d, u), [u.cOut, u.cIn / u.groups, u.k, u.k]);
+    if (r.x === this.images) return null;
+    this.fwd.input(u.weight, [u.cOut, u.cIn / u.groups, u.k, u.k]);
+    const dx = convInputGrad(this.g, this.shapes, d, u, xShape);
+    this.shapes.set(dx, xShape);
+    return dx;
+  }
+
+  /** Backward through a chain of units; returns d(chain input) or null. */
+  chain(units: UnitRecord[], dOut: string): string | null {
+    let d: string | null = dOut;
+    for (let i = units.length - 1; i >= 0 && d; i--) d = this.unit(units[i], d);
+    return d;
+  }
+
+  layer(rec: LayerRecord): void {
+    const l = rec.layer;
+    if (l.kind === 'Detect') return this.detect(rec);
+    const dOut = this.take(rec.out);
+    if (!dOut) return;
+    const x = rec.ins[0];
+    switch (l.kind) {
+      case 'mn_conv':
+      case 'MobileNetV3_BLOCK': {
+        if (l.residual) this.add(x, dOut);
+        const dx = this.chain(rec.units, dOut);
+        if (dx) this.add(x, dx);
+        return;
+      }
+      case 'SPPF':
+        return this.sppf(rec, dOut);
+      case 'Upsample': {
+        // nearest x2: each input pixel feeds a 2x2 block, so dx = 4 * avgpool2x2(dy) (exact: power of 2).
+        const p = this.g.op('AveragePool', [dOut], { kernel_shape: attr.ints([2, 2]), strides: attr.ints([2, 2]) }, `${rec.out}:gpool`);
+        return this.add(x, this.g.op('Mul', [p, this.g.constF(`${rec.out}:four`, [], [4])], {}, `${rec.out}:gup`));
+      }
+      case 'Concat':
+        return this.split(rec.ins, dOut, `${rec.out}:gsplit`);
+    }
+  }
+
+  private split(ins: string[], d: string, name: string): void {
+    const sizes = ins.map((i) => (this.shapes.get(i) ?? [0, 0])[1]);
+    const outs = this.g.node('Split', [d, this.g.constI64(`${name}:sizes`, [sizes.length], sizes)], { axis: attr.int(1) }, { name, outputs: sizes.length });
+    outs.forEach((o, i) => {
+      this.shapes.set(o, this.shapes.get(ins[i]) ?? []);
+      this.add(ins[i], o);
+    });
+  }
+
+  /** Max-pool backward: scatter-add dy to the recorded argmax positions (flat NCHW indices). */
+  private poolGrad(dy: string, idx: string, shape: number[], name: string): string {
+    const n = shape.reduce((a, b) => a * b, 1);
+    const flat = this.g.constI64(`${name}:flat`, [1], [n]);
+    const zeros = this.g.op('ConstantOfShape', [flat], { value: attr.tensor({ dims: [1], dtype: 'float32', data: new Float32Array(1) }) }, `${name}:zeros`);
+    const sc = this.g.op('ScatterElements', [zeros, this.g.op('Reshape', [idx, flat], {}, `${name}:i`), this.g.op('Reshape', [dy, flat], {}, `${name}:d`)],
+      { axis: attr.int(0), reduction: attr.string('add') }, `${name}:scatter`);
+    return this.g.op('Reshape', [sc, this.g.constI64(`${name}:shape`, [4], shape)], {}, `${name}:gx`);
+  }
+
+  private sppf(rec: LayerRecord, dOut: string): void {
+    const [u0, u1] = rec.units;
+    const pools = rec.pools ?? [];
+    const dcat = this.chain([u1], dOut);
+    if (!dcat) return;
+    this.split([u0.a, ...pools.map((p) => p.y)], dcat, `${rec.out}:gsplit`);
+    const shape = this.shapes.get(u0.a) ?? [];
+    for (let i = pools.length - 1; i >= 0; i--) {
+      const dy = this.take(pools[i].y);
+      if (!dy) continue;
+      const src = i === 0 ? u0.a : pools[i - 1].y;
+      this.add(src, this.poolGrad(dy, pools[i].idx, shape, `${pools[i].y}:g`));
+    }
+    const d0 = this.take(u0.a);
+    const dx = d0 ? this.chain([u0], d0) : null;
+    if (dx) this.add(rec.ins[0], dx);
+  }
+
+  private detect(rec: LayerRecord): void {
+    (rec.levels ?? []).forEach((lv, i) => {
+      const box = lv.box[lv.box.length - 1];
+      const cls = lv.cls[lv.cls.length - 1];
+      const [B, , h, w] = this.shapes.get(rec.ins[i]) ?? [];
+      const no = box.unit.cOut + cls.unit.cOut;
+      const dh = this.g.input(headGrad(i), 'float32', [B, no, h, w]);
+      const [db, dc] = this.g.node('Split', [dh, this.g.constI64(`${dh}:sizes`, [2], [box.unit.cOut, cls.unit.cOut])], { axis: attr.int(1) }, { name: `${dh}:split`, outputs: 2 });
+      this.shapes.set(db, [B, box.unit.cOut, h, w]);
+      this.shapes.set(dc, [B, cls.unit.cOut, h, w]);
+      for (const [units, d] of [[lv.box, db], [lv.cls, dc]] as const) {
+        const dx = this.chain(units, d);
+        if (dx) this.add(rec.ins[i], dx);
+      }
+    });
+  }
+}
+
+export interface BackwardGraph {
+  graph: Graph;
+  /** Parameters with a gradient output `grad:<name>`, in emission order. */
+  grads: { param: string; shape: number[] }[];
+}
+
+/**
+ * The backward graph for a fixed input shape [B, 3, H, W].
+ *
+ * @example
+ * const { graph, grads } = backwardGraph(resolveModel({ scale: 'nano' }), [8, 3, 320, 320], 'train', ck.bn);
+ */
+export function backwardGraph(m: ResolvedModel, inputShape: number[], bnMode: BnMode, bn: BnSettings): BackwardGraph {
+  const g = new Graph(`leyolo-${m.scale}-backward`);
+  const shapes: Shapes = new Map();
+  const fwd = new ForwardEmitter(g, 'recompute', bnMode, bn, shapes);
+  fwd.input('images', inputShape);
+  const rec = fwd.model(m, 'images');
+  const b = new Backward(g, fwd, bnMode, bn, 'images');
+  for (let i = rec.layers.length - 1; i >= 0; i--) b.layer(rec.layers[i]);
+  return { graph: g, grads: b.grads };
+}

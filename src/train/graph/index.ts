@@ -1,0 +1,57 @@
+/**
+ * Training graphs (ONNX, executed by onnxruntime): a training-mode forward graph and its backward
+ * graph, generated from a resolved model table.
+ *
+ * @example
+ * const fwd = forwardGraph(m, [8, 3, 320, 320], 'train', ck.bn);
+ * const bwd = backwardGraph(m, [8, 3, 320, 320], 'train', ck.bn);
+ */
+import type { ResolvedModel } from '../../model/resolve.js';
+import type { BnSettings } from '../../onnx/fold.js';
+import { Graph } from '../../onnx/ir.js';
+import { ForwardEmitter } from './forward.js';
+import type { BnMode, Shapes } from './forward.js';
+
+export { backwardGraph } from './backward.js';
+export type { BackwardGraph } from './backward.js';
+export { ForwardEmitter } from './forward.js';
+export type { BnMode, EmitMode, ForwardRecord, LayerRecord, UnitRecord, Shapes } from './forward.js';
+export { convInputGrad, convWeightGrad } from './conv-grad.js';
+export { bnGrad, siluGrad } from './bn-grad.js';
+export * from './names.js';
+
+export interface ForwardGraph {
+  graph: Graph;
+  /** Head outputs p3, p4, p5 with shapes [B, 64 + nc, H/s, W/s]. */
+  heads: { name: string; shape: number[] }[];
+  /** Outputs the backward graph takes as inputs (saved z, batch mean/var). */
+  saved: string[];
+  /** Train mode: every BatchNorm with its channel count and the sample count N = B H W of its stats. */
+  bnStats: { bn: string; channels: number; n: number }[];
+}
+
+/**
+ * The training-mode forward graph for a fixed input shape [B, 3, H, W] (weights are graph inputs).
+ *
+ * @example
+ * const { graph, heads, saved } = forwardGraph(resolveModel({ scale: 'nano' }), [2, 3, 320, 320], 'train', 1e-3);
+ */
+export function forwardGraph(m: ResolvedModel, inputShape: number[], bnMode: BnMode, bn: BnSettings): ForwardGraph {
+  const g = new Graph(`leyolo-${m.scale}-train-forward`);
+  const shapes: Shapes = new Map();
+  const fwd = new ForwardEmitter(g, 'forward', bnMode, bn, shapes);
+  fwd.input('images', inputShape);
+  const rec = fwd.model(m, 'images');
+  const saved = g.outputs.map((o) => o.name);
+  const heads = rec.heads.map((name) => ({ name, shape: fwd.shape(name) }));
+  for (const h of heads) g.output(h.name, 'float32', h.shape);
+  const bnStats = bnMode === 'train'
+    ? saved.filter((s) => s.startsWith('mean:')).map((s) => {
+      const bnName = s.slice('mean:'.length);
+      const z = rec.layers.flatMap((l) => [...l.units, ...(l.levels ?? []).flatMap((v) => [...v.box, ...v.cls])]).find((u) => u.unit.bn === bnName);
+      const [B, C, H, W] = z ? fwd.shape(z.z) : [0, 0, 0, 0];
+      return { bn: bnName, channels: C, n: B * H * W };
+    })
+    : [];
+  return { graph: g, heads, saved, bnStats };
+}
