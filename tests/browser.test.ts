@@ -40,8 +40,8 @@ after(async () => {
 /** Open the demo with query parameters and wait until the first run is done (or failed). */
 async function openDemo(params: Record<string, string>): Promise<void> {
   const page = (browser as BrowserSession).page;
-  await page.goto((server as StaticServer).url(`/?${new URLSearchParams(params)}`));
-  await page.waitForSelector('#status:is([data-state=done], [data-state=ready], [data-state=error])', { timeout: 60_000 });
+  await page.goto((server as StaticServer).url(`/?${new URLSearchParams(params)}`), { timeout: 60_000 });
+  await page.waitForSelector('#status:is([data-state=done], [data-state=ready], [data-state=error])', { timeout: 120_000 });
   const state = await page.getAttribute('#status', 'data-state');
   assert.notEqual(state, 'error', `demo failed: ${await page.textContent('#status')}`);
 }
@@ -81,7 +81,7 @@ function assertSameDetections(node: Detection[], web: Detection[], what: string)
   assert.deepEqual(extra, [], `${what}: browser-only detections`);
 }
 
-test('browser (wasm) detections equal Node detect() on COCO images', { skip: SKIP, timeout: 120_000 }, async () => {
+test('browser (wasm) detections equal Node detect() on COCO images', { skip: SKIP, timeout: 180_000 }, async () => {
   const page = (browser as BrowserSession).page;
   await openDemo({ model: '/shared/weights/LeYOLONano.pt', image: `/shared/${IMAGES[0]}`, backend: 'wasm', imgsz: '640', conf: String(CONF) });
   assert.match((await page.textContent('#backend-used')) ?? '', /onnxruntime-web\/wasm \(nano, imgsz 640\)/);
@@ -112,7 +112,7 @@ async function heapAfterGc(cdp: CDPSession): Promise<number> {
   return (await cdp.send('Runtime.getHeapUsage')).usedSize;
 }
 
-test('a 500-frame detect+draw loop keeps the JS heap flat (±10%)', { skip: SKIP, timeout: 120_000 }, async () => {
+test('a 500-frame detect+draw loop keeps the JS heap flat (±10%)', { skip: SKIP, timeout: 300_000 }, async () => {
   const { page, context } = browser as BrowserSession;
   await openDemo({ model: '/shared/weights/LeYOLONano.pt', image: `/shared/${IMAGES[2]}`, backend: 'wasm', imgsz: '320' });
   const cdp = await context.newCDPSession(page);
@@ -130,7 +130,7 @@ test('a 500-frame detect+draw loop keeps the JS heap flat (±10%)', { skip: SKIP
   console.log(`# 500 frames nano@320 wasm: median ${sorted[250].toFixed(1)} ms/frame; heap ${(before / 1e6).toFixed(2)} -> ${(afterHeap / 1e6).toFixed(2)} MB`);
 });
 
-test('webcam: live detection on a video element (Chromium fake camera)', { skip: SKIP, timeout: 60_000 }, async () => {
+test('webcam: live detection on a video element (Chromium fake camera)', { skip: SKIP, timeout: 120_000 }, async () => {
   const page = (browser as BrowserSession).page;
   await openDemo({ model: '/shared/weights/LeYOLONano.pt', backend: 'wasm', imgsz: '320' });
   await page.click('#webcam');

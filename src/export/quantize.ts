@@ -21,6 +21,8 @@ export interface QuantizeOptions {
   ops?: 'all' | 'conv';
   /** Keep the head's last convs (logit producers) in float32 (default true). */
   keepHeadFp32?: boolean;
+  /** Also quantize depthwise convs (group > 1; default true). */
+  depthwise?: boolean;
 }
 
 /** A calibrated activation range (min <= 0 <= max after widening). */
@@ -71,6 +73,7 @@ function planOf(model: ModelP, o: QuantizeOptions): Plan {
   const quantized = new Set(nodes.filter((n) => {
     if (isTailNode(n) || !ops.has(n.opType ?? '') || (n.output ?? []).some((x) => outputs.has(x))) return false;
     if (n.opType === 'Conv' && (o.keepHeadFp32 ?? true) && feedsOutputSide(n.output![0])) return false;
+    if (n.opType === 'Conv' && o.depthwise === false && (n.attribute ?? []).some((a) => a.name === 'group' && Number(a.i) > 1)) return false;
     return true;
   }));
   const tensors: string[] = [];

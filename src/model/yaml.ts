@@ -148,3 +148,37 @@ function sameWhenExpandIsInput(m: ResolvedModel, i: number, a: LayerRow, b: Laye
   return sameRow({ ...a, expand: null }, { ...b, expand: null }) && scaled(a.expand) === scaled(b.expand);
 }
 
+
+/** One of our rows in the official `[from, repeats, module, args]` form. */
+function rowToYaml(r: LayerRow): unknown[] {
+  switch (r.kind) {
+    case 'mn_conv':
+      return [r.from, 1, 'mn_conv', [r.out, r.k, r.s, 'SI']];
+    case 'MobileNetV3_BLOCK':
+      return [r.from, 1, 'MobileNetV3_BLOCK', [r.out, r.k, r.expand ?? 'None', r.se, 'SI', r.stride, ...(r.pw ? [] : [false])]];
+    case 'SPPF':
+      return [r.from, 1, 'SPPF', [r.out, r.k]];
+    case 'Upsample':
+      return [r.from, 1, 'nn.Upsample', ['None', r.scale, 'nearest']];
+    case 'Concat':
+      return [r.from, 1, 'Concat', [1]];
+    case 'Detect':
+      return [r.from, 1, 'Detect', ['nc']];
+  }
+}
+
+/**
+ * The official-format layer table (`model.yaml`) of one of our scales, so checkpoints that leyolo
+ * writes carry their architecture exactly like official ones (and load through the same check).
+ *
+ * @example
+ * checkTableAgainstYaml(resolveModel({ scale: 'small', nc: 3 }), yamlOfScale('small', 3)); // passes
+ */
+export function yamlOfScale(scale: ScaleName, nc: number): Record<string, unknown> {
+  const t = MODEL_TABLES[scale];
+  const rows = t.layers.map(rowToYaml);
+  return {
+    nc, scales: { n: [t.scale.depth, t.scale.width, t.scale.maxChannels] }, scale: '', yaml_file: `leyolo${scale}.yaml`, ch: 3,
+    backbone: rows.slice(0, t.backboneLength), head: rows.slice(t.backboneLength),
+  };
+}

@@ -10,11 +10,10 @@ import * as ort from 'onnxruntime-node';
 import { LeyoloError } from '../errors.js';
 import type { ResolvedModel } from '../model/resolve.js';
 import type { BnSettings } from '../onnx/fold.js';
-import { serializeModel } from '../onnx/ir.js';
 import { createSession } from '../onnx/session.js';
 import type { Session } from '../onnx/session.js';
 import type { StateDict, Tensor } from '../tensor.js';
-import { backwardGraph, bnSetting, forwardGraph, gradOf, headGrad } from './graph/index.js';
+import { backwardGraph, bnSetting, forwardGraph, gradOf, headGrad, nchwcBlockSize, serializeTrainGraph } from './graph/index.js';
 import type { BnMode, ForwardGraph } from './graph/index.js';
 import { v8Loss } from './loss/index.js';
 import type { LossGains, LossTargets } from './loss/index.js';
@@ -26,6 +25,8 @@ export interface TrainStepOptions {
   bnMode?: BnMode;
   /** onnxruntime intra-op threads (default: all cores). */
   threads?: number;
+  /** Use ORT's NCHWc kernels for depthwise convs when the CPU build has them (default true). */
+  nchwc?: boolean;
 }
 
 /** A batch: images [B, 3, H, W] in 0..1 and Ultralytics-layout targets. */
@@ -90,11 +91,12 @@ export class TrainStep {
   }
 
   private async createEngine(shape: number[]): Promise<Engine> {
-    const fg = forwardGraph(this.model, shape, this.bnMode, this.opts.bn);
-    const bg = backwardGraph(this.model, shape, this.bnMode, this.opts.bn);
+    const blk = this.opts.nchwc === false ? 0 : await nchwcBlockSize();
+    const fg = forwardGraph(this.model, shape, this.bnMode, this.opts.bn, blk);
+    const bg = backwardGraph(this.model, shape, this.bnMode, this.opts.bn, blk);
     const threads = this.opts.threads === undefined ? {} : { threads: this.opts.threads };
-    const fwd = await createSession(serializeModel(fg.graph), threads);
-    const bwd = await createSession(serializeModel(bg.graph), threads);
+    const fwd = await createSession(serializeTrainGraph(fg.graph), threads);
+    const bwd = await createSession(serializeTrainGraph(bg.graph), threads);
     const special = new Set(['images', ...fg.saved, ...fg.heads.map((_, i) => headGrad(i))]);
     const params = (names: readonly string[]): string[] => names.filter((n) => !special.has(n));
     return { fwd, bwd, fg, fwdParams: params(fwd.inputNames), bwdParams: params(bwd.inputNames) };

@@ -77,10 +77,10 @@ class Backward {
       const axes = this.g.constI64(`${u.bias}:axes`, [3], [0, 2, 3]);
       this.out(u.bias, this.g.op('ReduceSum', [d, axes], { keepdims: attr.int(0) }, gradOf(u.bias)), [u.cOut]);
     }
-    this.out(u.weight, convWeightGrad(this.g, this.shapes, r.x, d, u), [u.cOut, u.cIn / u.groups, u.k, u.k]);
+    this.out(u.weight, convWeightGrad(this.g, this.shapes, r.x, d, u, this.fwd.blk), [u.cOut, u.cIn / u.groups, u.k, u.k]);
     if (r.x === this.images) return null;
     this.fwd.input(u.weight, [u.cOut, u.cIn / u.groups, u.k, u.k]);
-    const dx = convInputGrad(this.g, this.shapes, d, u, xShape);
+    const dx = convInputGrad(this.g, this.shapes, d, u, xShape, this.fwd.blk);
     this.shapes.set(dx, xShape);
     return dx;
   }
@@ -183,12 +183,12 @@ export interface BackwardGraph {
  * The backward graph for a fixed input shape [B, 3, H, W].
  *
  * @example
- * const { graph, grads } = backwardGraph(resolveModel({ scale: 'nano' }), [8, 3, 320, 320], 'train', ck.bn);
+ * const { graph, grads } = backwardGraph(resolveModel({ scale: 'nano' }), [8, 3, 320, 320], 'train', ck.bn, 16);
  */
-export function backwardGraph(m: ResolvedModel, inputShape: number[], bnMode: BnMode, bn: BnSettings): BackwardGraph {
+export function backwardGraph(m: ResolvedModel, inputShape: number[], bnMode: BnMode, bn: BnSettings, nchwcBlock = 0): BackwardGraph {
   const g = new Graph(`leyolo-${m.scale}-backward`);
   const shapes: Shapes = new Map();
-  const fwd = new ForwardEmitter(g, 'recompute', bnMode, bn, shapes);
+  const fwd = new ForwardEmitter(g, 'recompute', bnMode, bn, shapes, nchwcBlock);
   fwd.input('images', inputShape);
   const rec = fwd.model(m, 'images');
   const b = new Backward(g, fwd, bnMode, bn, 'images');

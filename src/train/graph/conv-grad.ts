@@ -13,6 +13,7 @@ import type { ConvUnit } from '../../model/resolve.js';
 import type { Graph } from '../../onnx/ir.js';
 import { attr } from '../../onnx/ir.js';
 import type { Shapes } from './forward.js';
+import { dwConvNchwc, dwWeightGradNchwc, useNchwcDw } from './depthwise.js';
 
 const MS = 'com.microsoft';
 const MIN_I64 = Number.MIN_SAFE_INTEGER;
@@ -27,10 +28,13 @@ const base = (u: ConvUnit): string => u.weight.replace(/\.weight$/, '');
 const isDepthwise = (u: ConvUnit): boolean => u.groups > 1 && u.groups === u.cIn && u.cIn === u.cOut;
 
 /** d loss / d W of one conv unit, [cOut, cIn/g, k, k]. */
-export function convWeightGrad(g: Graph, shapes: Shapes, x: string, dz: string, u: ConvUnit): string {
+export function convWeightGrad(g: Graph, shapes: Shapes, x: string, dz: string, u: ConvUnit, blk = 0): string {
   const n = base(u);
   const [B, cIn, H, W] = need(shapes, x);
   const [, cOut, Ho, Wo] = need(shapes, dz);
+  if (useNchwcDw(u, blk)) {
+    return dwWeightGradNchwc(g, x, dz, [B, cIn, H, W], need(shapes, dz), { c: cIn, k: u.k, s: u.s, pad: u.pad, blk }, `${n}:dW`);
+  }
   if (u.k === 1 && u.s === 1 && u.groups === 1 && u.pad === 0) {
     const dz3 = g.op('Reshape', [dz, g.constI64(`${n}:dz3`, [3], [B, cOut, Ho * Wo])], {}, `${n}:dzr`);
     const x3 = g.op('Reshape', [x, g.constI64(`${n}:x3`, [3], [B, cIn, H * W])], {}, `${n}:xr`);
@@ -61,7 +65,7 @@ export function convWeightGrad(g: Graph, shapes: Shapes, x: string, dz: string, 
 }
 
 /** d loss / d x of one conv unit, shaped like x. */
-export function convInputGrad(g: Graph, shapes: Shapes, dz: string, u: ConvUnit, xShape: number[]): string {
+export function convInputGrad(g: Graph, shapes: Shapes, dz: string, u: ConvUnit, xShape: number[], blk = 0): string {
   const n = base(u);
   const [, , H, W] = xShape;
   const [, , Ho, Wo] = need(shapes, dz);
@@ -81,6 +85,7 @@ export function convInputGrad(g: Graph, shapes: Shapes, dz: string, u: ConvUnit,
   }
   if (u.groups === 1) wb = g.op('Transpose', [wb], { perm: attr.ints([1, 0, 2, 3]) }, `${n}:wT`);
   const q = u.k - 1 - u.pad;
+  if (useNchwcDw(u, blk)) return dwConvNchwc(g, dz, wb, null, { c: u.cIn, k: u.k, s: 1, pad: q, blk }, `${n}:dx`);
   return g.op('Conv', [dz, wb], {
     strides: attr.ints([1, 1]), pads: attr.ints([q, q, q, q]), group: attr.int(u.groups), kernel_shape: attr.ints([u.k, u.k]), dilations: attr.ints([1, 1]),
   }, `${n}:dx`);

@@ -15,6 +15,7 @@ import type { BnSettings } from '../../onnx/fold.js';
 import { Graph, attr } from '../../onnx/ir.js';
 import { LeyoloError } from '../../errors.js';
 import { batchMean, batchVar, bnSetting, savedZ } from './names.js';
+import { dwConvNchwc, useNchwcDw } from './depthwise.js';
 
 export type BnMode = 'train' | 'eval';
 export type EmitMode = 'forward' | 'recompute';
@@ -61,6 +62,8 @@ export class ForwardEmitter {
     readonly bnMode: BnMode,
     readonly bn: BnSettings,
     readonly shapes: Shapes,
+    /** NCHWc block size for depthwise convs (0 = plain ONNX Conv everywhere). */
+    readonly blk = 0,
   ) {}
 
   /** Declare a float32 graph input once (parameters are shared by several emit calls). */
@@ -88,12 +91,15 @@ export class ForwardEmitter {
     const base = u.weight.replace(/\.weight$/, '');
     let z: string;
     if (this.mode === 'forward') {
-      const ins = [x, this.input(u.weight, [u.cOut, u.cIn / u.groups, u.k, u.k])];
-      if (u.bias) ins.push(this.input(u.bias, [u.cOut]));
-      z = this.set(this.g.op('Conv', ins, {
-        kernel_shape: attr.ints([u.k, u.k]), strides: attr.ints([u.s, u.s]), pads: attr.ints([u.pad, u.pad, u.pad, u.pad]),
-        group: attr.int(u.groups), dilations: attr.ints([1, 1]),
-      }, u.bn ? savedZ(u.weight) : `${base}:conv`), zShape);
+      const w = this.input(u.weight, [u.cOut, u.cIn / u.groups, u.k, u.k]);
+      const b = u.bias ? this.input(u.bias, [u.cOut]) : null;
+      const name = u.bn ? savedZ(u.weight) : `${base}:conv`;
+      z = this.set(useNchwcDw(u, this.blk)
+        ? dwConvNchwc(this.g, x, w, b, { c: u.cOut, k: u.k, s: u.s, pad: u.pad, blk: this.blk }, name)
+        : this.g.op('Conv', b ? [x, w, b] : [x, w], {
+          kernel_shape: attr.ints([u.k, u.k]), strides: attr.ints([u.s, u.s]), pads: attr.ints([u.pad, u.pad, u.pad, u.pad]),
+          group: attr.int(u.groups), dilations: attr.ints([1, 1]),
+        }, name), zShape);
     } else if (u.bn) {
       z = this.input(savedZ(u.weight), zShape);
     } else {

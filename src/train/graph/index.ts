@@ -18,6 +18,8 @@ export { ForwardEmitter } from './forward.js';
 export type { BnMode, EmitMode, ForwardRecord, LayerRecord, UnitRecord, Shapes } from './forward.js';
 export { convInputGrad, convWeightGrad } from './conv-grad.js';
 export { bnGrad, siluGrad } from './bn-grad.js';
+export { nchwcBlockSize, useNchwcDw, dwConvNchwc, dwWeightGradNchwc } from './depthwise.js';
+export { serializeTrainGraph } from './serialize.js';
 export * from './names.js';
 
 export interface ForwardGraph {
@@ -36,10 +38,10 @@ export interface ForwardGraph {
  * @example
  * const { graph, heads, saved } = forwardGraph(resolveModel({ scale: 'nano' }), [2, 3, 320, 320], 'train', 1e-3);
  */
-export function forwardGraph(m: ResolvedModel, inputShape: number[], bnMode: BnMode, bn: BnSettings): ForwardGraph {
+export function forwardGraph(m: ResolvedModel, inputShape: number[], bnMode: BnMode, bn: BnSettings, nchwcBlock = 0): ForwardGraph {
   const g = new Graph(`leyolo-${m.scale}-train-forward`);
   const shapes: Shapes = new Map();
-  const fwd = new ForwardEmitter(g, 'forward', bnMode, bn, shapes);
+  const fwd = new ForwardEmitter(g, 'forward', bnMode, bn, shapes, nchwcBlock);
   fwd.input('images', inputShape);
   const rec = fwd.model(m, 'images');
   const saved = g.outputs.map((o) => o.name);

@@ -1,0 +1,96 @@
+import { readdirSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { LeyoloError } from '../errors.js';
+import { decodeImage } from '../image/decode.js';
+import { isImagePath } from '../data/paths.js';
+import { exportOnnx, type ExportOptions } from '../export/index.js';
+import { writeFileAtomic } from '../node/fs.js';
+import { resolveWeights } from '../node/hub.js';
+import { loadCheckpointFile } from '../weights/node.js';
+import { parse, num, int, choice, str } from './args.js';
+import { MODEL_OPTIONS, modelOptions } from './common.js';
+
+const HELP = `Usage: leyolo export --weights W [options] -o model.onnx
+Export the inference graph to ONNX (loads in onnxruntime-node/web and in leyolo's load()).
+
+  --weights PATH     .pt or .safetensors (default: $LEYOLO_WEIGHTS, cache, download)
+  --model NAME       nano|small|medium|large when no --weights (default nano)
+  --imgsz N          square input size, multiple of 32 (default 640)
+  --format onnx      the only format
+  --dynamic          dynamic batch, height and width
+  --batch N          fixed batch size (default 1; not with --dynamic)
+  --heads            also output the raw heads p3, p4, p5 (not with --nms)
+  --nms              in-graph NMS, single output detections [K, 7]:
+                     batch, x1, y1, x2, y2 (input pixels), score, class
+  --conf X           NMS confidence threshold (default 0.25)
+  --iou X            NMS IoU threshold (default 0.7)
+  --max-det N        NMS detections per image (default 300)
+  --agnostic         class-agnostic NMS
+  --half             fp16 weights and activations (float32 inputs/outputs; for GPU/WebGPU)
+  --int8             static INT8 (QDQ: per-channel int8 weights, uint8 activations)
+  --calib DIR        calibration images for --int8 (letterboxed like val at --imgsz)
+  --calib-n N        use at most N calibration images (default 128)
+  --calib-method M   minmax|percentile (default minmax)
+  -o, --output FILE  output path (default: <weights name>[-fp16|-int8][-nms].onnx in the current folder)
+`;
+
+/** Image files of a calibration folder (sorted, recursive one level). */
+function calibImages(dir: string, n: number): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir).sort();
+  } catch {
+    throw new LeyoloError('FILE_NOT_FOUND', `calibration folder not found: ${dir}`, 'pass --calib DIR with images (e.g. datasets/coco128/images/train2017)');
+  }
+  const files = names.map((f) => join(dir, f)).flatMap((p) => (statSync(p).isDirectory() ? readdirSync(p).sort().map((f) => join(p, f)) : [p]));
+  const imgs = files.filter((p) => isImagePath(p)).slice(0, n);
+  if (imgs.length === 0) throw new LeyoloError('BAD_ARGUMENT', `no images in ${dir}`, 'pass --calib DIR with .jpg/.png images');
+  return imgs;
+}
+
+function exportOptions(v: Record<string, string | boolean | undefined>, imgsz: number): ExportOptions {
+  const o: ExportOptions = { imgsz, dynamic: v.dynamic === true, heads: v.heads === true, half: v.half === true };
+  if (v.batch !== undefined) {
+    if (v.dynamic) throw new LeyoloError('BAD_ARGUMENT', '--batch cannot be combined with --dynamic', 'drop one of them');
+    o.batch = int('batch', v.batch, 1, 1, 1024);
+  }
+  if (v.nms) o.nms = { conf: num('conf', v.conf, 0.25, 0, 1), iou: num('iou', v.iou, 0.7, 0, 1), maxDet: int('max-det', v['max-det'], 300), agnostic: v.agnostic === true };
+  else if (v.conf !== undefined || v.iou !== undefined || v['max-det'] !== undefined || v.agnostic) {
+    throw new LeyoloError('BAD_ARGUMENT', '--conf/--iou/--max-det/--agnostic only apply with --nms', 'add --nms, or drop them (predict applies them at run time)');
+  }
+  const calib = str(v.calib);
+  if (v.int8 && !calib) throw new LeyoloError('BAD_ARGUMENT', '--int8 needs calibration images', 'pass --calib DIR (a few dozen representative images)');
+  if (calib && !v.int8) throw new LeyoloError('BAD_ARGUMENT', '--calib only applies with --int8', 'add --int8');
+  if (v.int8 && calib) {
+    const files = calibImages(calib, int('calib-n', v['calib-n'], 128));
+    o.int8 = {
+      images: files.map((f) => () => decodeImage(f)), method: choice('calib-method', v['calib-method'], ['minmax', 'percentile'] as const, 'minmax'),
+      onImage: (i, n) => process.stderr.write(`\rcalibrating ${i + 1}/${n}`),
+    };
+  }
+  return o;
+}
+
+/** `leyolo export`: write one ONNX file (fp32, fp16 or int8; optional in-graph NMS). */
+export async function run(argv: string[]): Promise<void> {
+  const { values: v } = parse('export', argv, {
+    ...MODEL_OPTIONS, format: { type: 'string' }, dynamic: { type: 'boolean' }, batch: { type: 'string' }, heads: { type: 'boolean' },
+    nms: { type: 'boolean' }, conf: { type: 'string' }, iou: { type: 'string' }, 'max-det': { type: 'string' }, agnostic: { type: 'boolean' },
+    half: { type: 'boolean' }, int8: { type: 'boolean' }, calib: { type: 'string' }, 'calib-n': { type: 'string' }, 'calib-method': { type: 'string' },
+    output: { type: 'string', short: 'o' },
+  });
+  if (v.help) return void process.stdout.write(HELP);
+  choice('format', v.format, ['onnx'] as const, 'onnx');
+  const mo = modelOptions(v);
+  const opts = { ...exportOptions(v, mo.imgsz), scale: v.model === undefined ? undefined : mo.model, threads: mo.threads };
+  const weights = await resolveWeights({ weights: mo.weights, scale: mo.model });
+  const out = str(v.output) ?? `${basename(weights).replace(/\.(pt|safetensors)$/i, '')}${opts.half ? '-fp16' : opts.int8 ? '-int8' : ''}${opts.nms ? '-nms' : ''}.onnx`;
+  if (!out.endsWith('.onnx')) throw new LeyoloError('BAD_ARGUMENT', `output must end in .onnx, got ${out}`, 'e.g. -o model.onnx');
+  const ck = await loadCheckpointFile(weights);
+  const t0 = performance.now();
+  const bytes = await exportOnnx(ck, opts);
+  if (opts.int8) process.stderr.write('\n');
+  writeFileAtomic(out, bytes, [weights]);
+  const kind = opts.half ? 'fp16' : opts.int8 ? 'int8 (QDQ)' : 'fp32';
+  process.stderr.write(`exported ${kind}${opts.nms ? ' + NMS' : ''} ${opts.dynamic ? 'dynamic' : `${mo.imgsz}x${mo.imgsz}`} to ${out} (${(bytes.length / 1e6).toFixed(2)} MB, ${((performance.now() - t0) / 1000).toFixed(1)} s)\n`);
+}

@@ -1,0 +1,95 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { LeyoloError } from '../errors.js';
+import { loadDataset } from '../data/dataset.js';
+import { loadCheckpointFile } from '../weights/node.js';
+import { resolveWeights } from '../node/hub.js';
+import { nextRunDir } from '../node/fs.js';
+import { modelOfCheckpoint } from '../model/from-checkpoint.js';
+import { resolveTrainConfig, type TrainConfig } from '../train/config.js';
+import { train } from '../train/trainer.js';
+import type { ScaleName } from '../model/table.js';
+import { Progress } from './progress.js';
+import { parse, num, int, choice, str } from './args.js';
+import { SCALES } from './common.js';
+
+const HELP = `Usage: leyolo train --data D (--model nano|small|medium|large | --weights W) [options]
+Train from scratch (--model) or fine-tune a checkpoint (--weights; a COCO checkpoint on a dataset with
+other classes keeps everything but the class branch's last conv). Writes runs/train/N/: weights/last.safetensors,
+weights/best.safetensors, results.csv, results.png, args.json.
+
+  --epochs N (100)  --imgsz N (640)  --batch N (16)  --optimizer auto|SGD|AdamW  --lr0 X  --lrf X
+  --patience N (100)  --seed N (0)  --close-mosaic N (10)  --mosaic P (1.0)  --workers N (2)  --threads N
+  --no-val          skip per-epoch validation      --val-fraction F   validate on a fraction of val images
+  --project DIR     parent folder (runs/train)     --name NAME        run folder name (default: next number)
+  --resume DIR      continue a run exactly (optimizer, EMA, epoch) from DIR (runs/train/N)
+`;
+
+interface RunArgs { data: string; images?: string; model: ScaleName; weights?: string; config: TrainConfig }
+
+function configFrom(v: Record<string, string | boolean | undefined>): Partial<TrainConfig> {
+  const o: Partial<TrainConfig> = {};
+  const n = (k: string, key: keyof TrainConfig, isInt = true) => {
+    if (v[k] !== undefined) (o as Record<string, unknown>)[key] = isInt ? int(k, v[k], 0, 0) : num(k, v[k], 0, 0);
+  };
+  n('epochs', 'epochs'); n('imgsz', 'imgsz'); n('batch', 'batch'); n('patience', 'patience'); n('seed', 'seed'); n('close-mosaic', 'closeMosaic');
+  n('workers', 'workers'); n('threads', 'threads'); n('lr0', 'lr0', false); n('lrf', 'lrf', false); n('mosaic', 'mosaic', false); n('val-fraction', 'valFraction', false);
+  if (v.optimizer !== undefined) o.optimizer = choice('optimizer', v.optimizer, ['auto', 'SGD', 'AdamW'] as const, 'auto');
+  if (v['no-val']) o.val = false;
+  return o;
+}
+
+/** `leyolo train`. */
+export async function run(argv: string[]): Promise<void> {
+  const { values: v } = parse('train', argv, {
+    data: { type: 'string' }, images: { type: 'string' }, model: { type: 'string' }, weights: { type: 'string' }, epochs: { type: 'string' }, imgsz: { type: 'string' },
+    batch: { type: 'string' }, optimizer: { type: 'string' }, lr0: { type: 'string' }, lrf: { type: 'string' }, patience: { type: 'string' }, seed: { type: 'string' },
+    'close-mosaic': { type: 'string' }, mosaic: { type: 'string' }, workers: { type: 'string' }, threads: { type: 'string' }, 'no-val': { type: 'boolean' },
+    'val-fraction': { type: 'string' }, project: { type: 'string' }, name: { type: 'string' }, resume: { type: 'string' }, device: { type: 'string' },
+  });
+  if (v.help) return void process.stdout.write(HELP);
+  if (v.device !== undefined && v.device !== 'cpu') throw new LeyoloError('BAD_ARGUMENT', `--device ${String(v.device)} is not available (onnxruntime-node CPU)`, 'use --device cpu');
+  const resumeDir = str(v.resume);
+  let args: RunArgs;
+  let dir: string;
+  if (resumeDir) {
+    dir = statSync(resumeDir, { throwIfNoEntry: false })?.isDirectory() ? resumeDir : dirname(dirname(resumeDir));
+    const f = join(dir, 'args.json');
+    if (!existsSync(f)) throw new LeyoloError('FILE_NOT_FOUND', `no args.json in ${dir}`, 'pass --resume runs/train/N (a folder written by leyolo train)');
+    args = JSON.parse(readFileSync(f, 'utf8')) as RunArgs;
+  } else {
+    const data = str(v.data);
+    if (!data) throw new LeyoloError('BAD_ARGUMENT', 'train needs --data', 'e.g. leyolo train --data coco8.yaml --model nano --epochs 10 --imgsz 320');
+    args = { data: resolve(data), images: str(v.images), model: choice('model', v.model, SCALES, 'nano'), weights: str(v.weights), config: resolveTrainConfig(configFrom(v)) };
+    dir = nextRunDir(str(v.project) ?? join('runs', 'train'), str(v.name));
+  }
+  const cfg = resolveTrainConfig(args.config);
+  const trainDs = await loadDataset(args.data, { split: 'train', images: args.images });
+  const valDs = cfg.val ? await loadDataset(args.data, { split: 'val', images: args.images }) : undefined;
+  for (const p of [...trainDs.problems, ...(valDs?.problems ?? [])]) process.stderr.write(`warning: ${p.file}: ${p.reason}${p.skipped ? ' (skipped)' : ''}\n`);
+  const ckPath = resumeDir ? join(dir, 'weights', 'last.safetensors') : args.weights ? await resolveWeights({ weights: args.weights }) : undefined;
+  const ck = ckPath ? await loadCheckpointFile(ckPath) : null;
+  const scale = ck ? modelOfCheckpoint(ck).scale : args.model;
+  let stop = false;
+  process.removeAllListeners('SIGINT');
+  process.on('SIGINT', () => {
+    if (stop) process.exit(130);
+    stop = true;
+    process.stderr.write('\nstopping after this batch (Ctrl-C again to quit now)...\n');
+  });
+  process.stderr.write(`Training LeYOLO-${scale} on ${trainDs.items.length} images (${trainDs.names.length} classes) for ${cfg.epochs} epochs at ${cfg.imgsz}, batch ${cfg.batch}; run folder ${dir}\n`);
+  let bar: Progress | undefined;
+  const res = await train({ scale, ck }, { train: trainDs, val: valDs }, cfg, { dir, resume: Boolean(resumeDir), args: { data: args.data, images: args.images, weights: args.weights } }, {
+    shouldStop: () => stop,
+    onBatchEnd: (s) => {
+      if (s.batch === 1) bar = new Progress(`epoch ${s.epoch + 1}/${cfg.epochs}`, s.batches, 'batch');
+      bar?.tick(1, `box ${s.items.box.toFixed(3)} cls ${s.items.cls.toFixed(3)} dfl ${s.items.dfl.toFixed(3)} ${s.imgPerS.toFixed(1)} img/s`);
+    },
+    onEpochEnd: (r) => {
+      bar?.done();
+      process.stderr.write(`  epoch ${r.epoch}: P ${r['metrics/precision(B)'].toFixed(3)} R ${r['metrics/recall(B)'].toFixed(3)} mAP50 ${r['metrics/mAP50(B)'].toFixed(3)} mAP50-95 ${r['metrics/mAP50-95(B)'].toFixed(3)}\n`);
+    },
+  });
+  process.stderr.write(`${res.stopped === 'interrupted' ? `Interrupted: weights saved to ${join(dir, 'weights', 'interrupted.safetensors')}; continue with leyolo train --resume ${dir}` : `Done (${res.stopped})`}. Results in ${dir}\n`);
+  if (res.stopped === 'interrupted') process.exitCode = 130;
+}

@@ -1,0 +1,64 @@
+/**
+ * Training checkpoints: `weights/last.safetensors` and `best.safetensors` hold the EMA weights as a
+ * normal leyolo checkpoint (predict/val/export load them directly); `last.state.safetensors` holds
+ * what `--resume` needs on top: the raw model weights, optimizer buffers and the loop counters.
+ */
+import { readFileSync } from 'node:fs';
+import { LeyoloError } from '../errors.js';
+import { writeFileAtomic } from '../node/fs.js';
+import { checkpointToSafetensors, readSafetensors, writeSafetensors } from '../weights/safetensors.js';
+import type { Checkpoint } from '../weights/pt.js';
+import type { StateDict } from '../tensor.js';
+import type { Optimizer } from './optim.js';
+
+/** Loop counters and settings saved for an exact resume. */
+export interface LoopState {
+  /** Next epoch to run (0-based). */
+  epoch: number;
+  emaUpdates: number;
+  optStep: number;
+  /** Iteration index of the last optimizer step (Ultralytics `last_opt_step`). */
+  lastOptStep: number;
+  bestFitness: number;
+  bestEpoch: number;
+  scale: string;
+  config: Record<string, unknown>;
+  optimizer: { name: string; lr0: number; momentum: number; weightDecay: number };
+}
+
+/** Write a checkpoint file (EMA weights + metadata) atomically. */
+export function saveWeights(path: string, ck: Checkpoint): void {
+  writeFileAtomic(path, checkpointToSafetensors(ck));
+}
+
+/** Write the resume state next to last.safetensors. */
+export function saveState(path: string, model: StateDict, opt: Optimizer, loop: LoopState): void {
+  const t: StateDict = new Map();
+  for (const [k, v] of model) t.set(`model/${k}`, v);
+  for (const [k, s] of opt.state) {
+    t.set(`opt.m/${k}`, { shape: [s.m.length], data: s.m });
+    if (s.v) t.set(`opt.v/${k}`, { shape: [s.v.length], data: s.v });
+  }
+  writeFileAtomic(path, writeSafetensors(t, { format: 'leyolo-train-state', loop: JSON.stringify(loop) }));
+}
+
+/** Read a resume state written by {@link saveState}. */
+export function loadState(path: string): { model: StateDict; m: Map<string, Float32Array>; v: Map<string, Float32Array>; loop: LoopState } {
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(path);
+  } catch {
+    throw new LeyoloError('FILE_NOT_FOUND', `no resume state at ${path}`, 'resume from a run folder written by `leyolo train` (runs/train/N)');
+  }
+  const { tensors, metadata } = readSafetensors(bytes);
+  if (metadata.format !== 'leyolo-train-state' || !metadata.loop) throw new LeyoloError('BAD_CHECKPOINT', `${path} is not a leyolo training state`, 'pass the run folder or its weights/last.safetensors');
+  const model: StateDict = new Map();
+  const m = new Map<string, Float32Array>();
+  const v = new Map<string, Float32Array>();
+  for (const [k, t] of tensors) {
+    if (k.startsWith('model/')) model.set(k.slice(6), t);
+    else if (k.startsWith('opt.m/')) m.set(k.slice(6), t.data);
+    else if (k.startsWith('opt.v/')) v.set(k.slice(6), t.data);
+  }
+  return { model, m, v, loop: JSON.parse(metadata.loop) as LoopState };
+}
