@@ -102,3 +102,32 @@ test('convert writes safetensors that predict loads with identical detections', 
   assert.deepEqual(JSON.parse(readFileSync(b, 'utf8'))[0].detections, JSON.parse(readFileSync(a, 'utf8'))[0].detections);
   assert.ok(readdirSync(dir).every((f) => !f.includes('.tmp-')), 'no temp files left behind');
 });
+
+const hasFfmpeg = spawnSync('ffmpeg', ['-version'], { stdio: 'ignore' }).status === 0;
+
+test('predict reads a video through ffmpeg and writes an annotated mp4', { skip: skip || (hasFfmpeg ? false : 'ffmpeg not on PATH') }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'leyolo-cli-'));
+  const video = join(dir, 'clip.mp4');
+  const mk = spawnSync('ffmpeg', ['-y', '-loglevel', 'error', '-loop', '1', '-i', bus, '-t', '0.6', '-r', '5', '-vf', 'scale=404:540', '-pix_fmt', 'yuv420p', video]);
+  assert.equal(mk.status, 0);
+  const out = join(dir, 'v.json');
+  const r = leyolo(['predict', video, '--weights', nano, '--imgsz', '320', '--json', out, '--save', '--project', join(dir, 'runs')]);
+  assert.equal(r.code, 0, r.stderr);
+  const res = JSON.parse(readFileSync(out, 'utf8')) as JsonImage[];
+  assert.equal(res.length, 3, 'one entry per frame');
+  assert.ok(res.every((f) => f.width === 404 && f.height === 540 && f.detections.some((d) => d.label === 'bus')));
+  assert.ok(existsSync(join(dir, 'runs', '1', 'clip.mp4')));
+});
+
+test('without --weights and offline, the error names --weights (no stack trace)', () => {
+  const cache = mkdtempSync(join(tmpdir(), 'leyolo-cache-'));
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'src', 'cli', 'main.ts'), 'predict', bus], {
+    cwd: root, encoding: 'utf8', env: { ...process.env, LEYOLO_WEIGHTS: '', LEYOLO_CACHE: cache }, timeout: 120_000,
+  });
+  // On a machine that can reach GitHub this downloads the official Nano file and succeeds; here (and in
+  // CI) the network is closed, so the download must fail with the typed OFFLINE error.
+  if (r.status === 0) return;
+  assert.match(r.stderr, /error\[OFFLINE\]/);
+  assert.match(r.stderr, /--weights/);
+  assert.doesNotMatch(r.stderr, /\n\s+at /);
+});

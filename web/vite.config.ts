@@ -29,6 +29,8 @@ function ortRuntime(): Plugin {
         const name = (req.url ?? '').replace(/^\//, '').split('?')[0];
         if (!ORT_FILES.includes(name)) return next();
         res.setHeader('Content-Type', name.endsWith('.wasm') ? 'application/wasm' : 'text/javascript');
+        // The .mjs also starts the wasm thread workers: a worker script needs COEP itself.
+        for (const [k, v] of Object.entries(ISOLATION_HEADERS)) res.setHeader(k, v);
         res.end(readFileSync(join(ortDist, name)));
       });
     },

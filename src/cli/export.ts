@@ -30,7 +30,7 @@ Export the inference graph to ONNX (loads in onnxruntime-node/web and in leyolo'
   --int8             static INT8 (QDQ: per-channel int8 weights, uint8 activations)
   --calib DIR        calibration images for --int8 (letterboxed like val at --imgsz)
   --calib-n N        use at most N calibration images (default 128)
-  --calib-method M   minmax|percentile (default minmax)
+  --calib-method M   percentile|minmax|mse (default percentile 99.99: measured best)
   -o, --output FILE  output path (default: <weights name>[-fp16|-int8][-nms].onnx in the current folder)
 `;
 
@@ -64,7 +64,7 @@ function exportOptions(v: Record<string, string | boolean | undefined>, imgsz: n
   if (v.int8 && calib) {
     const files = calibImages(calib, int('calib-n', v['calib-n'], 128));
     o.int8 = {
-      images: files.map((f) => () => decodeImage(f)), method: choice('calib-method', v['calib-method'], ['minmax', 'percentile'] as const, 'minmax'),
+      images: files.map((f) => () => decodeImage(f)), method: choice('calib-method', v['calib-method'], ['percentile', 'minmax', 'mse'] as const, 'percentile'),
       onImage: (i, n) => process.stderr.write(`\rcalibrating ${i + 1}/${n}`),
     };
   }

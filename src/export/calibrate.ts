@@ -4,7 +4,11 @@
  * collect per-tensor ranges:
  * - 'minmax': the global min and max over all images;
  * - 'percentile': per image, the (100 - p)th and pth percentiles (2048-bin histogram over that
- *   image's [min, max]), averaged over images: clips rare outliers that would waste uint8 levels.
+ *   image's [min, max]), averaged over images: clips rare outliers that would waste uint8 levels;
+ * - 'mse': a second pass builds one 2048-bin histogram per tensor over its global [min, max]; the
+ *   clip range [a * min, b * max] (a, b from a grid) minimising the expected uint8 quantization
+ *   error (clipping error outside, step^2 / 12 inside) wins. LeYOLO's folded-BN conv outputs have
+ *   a few channels 10-50x wider than the rest, so min/max wastes most uint8 levels on them.
  */
 import { LeyoloError } from '../errors.js';
 import { letterbox, toTensor } from '../image/letterbox.js';
@@ -14,7 +18,8 @@ import { DT, decodeModel, encodeModel, graphOf } from './proto.js';
 import type { Range } from './quantize.js';
 
 export interface CalibrationOptions {
-  method?: 'minmax' | 'percentile';
+  /** Default 'percentile' (99.99). */
+  method?: 'minmax' | 'percentile' | 'mse';
   /** Percentile for 'percentile' (default 99.99). */
   percentile?: number;
   /** Square letterbox size (the export's imgsz). */
@@ -70,29 +75,84 @@ function minMax(x: Float32Array): [number, number] {
  */
 export async function calibrate(bytes: Uint8Array, tensors: readonly string[], images: readonly (() => Promise<RgbImage>)[], o: CalibrationOptions): Promise<Map<string, Range>> {
   if (images.length === 0) throw new LeyoloError('BAD_ARGUMENT', 'no calibration images', 'pass --calib DIR with a few dozen representative images (e.g. a COCO subset)');
+  if (o.method === 'mse') {
+    const mm = await calibratePass(bytes, tensors, images, { ...o, method: 'minmax' });
+    return msePass(bytes, tensors, images, o, mm);
+  }
+  return calibratePass(bytes, tensors, images, o);
+}
+
+const BINS = 2048;
+const GRID = [1, 0.8, 0.65, 0.5, 0.4, 0.32, 0.25, 0.2, 0.16, 0.12, 0.09, 0.07, 0.05, 0.035, 0.025, 0.015];
+
+/** Expected squared uint8 error of clipping a histogram (bin centres c, counts h) to [lo, hi]. */
+function clipError(h: Float64Array, c: Float64Array, lo: number, hi: number): number {
+  const step = (hi - lo) / 255;
+  let e = 0;
+  for (let i = 0; i < h.length; i++) {
+    if (h[i] === 0) continue;
+    const x = c[i];
+    e += h[i] * (x < lo ? (x - lo) ** 2 : x > hi ? (x - hi) ** 2 : (step * step) / 12);
+  }
+  return e;
+}
+
+async function msePass(bytes: Uint8Array, tensors: readonly string[], images: readonly (() => Promise<RgbImage>)[], o: CalibrationOptions, mm: Map<string, Range>): Promise<Map<string, Range>> {
+  const hist = new Map(tensors.map((t) => [t, new Float64Array(BINS)]));
+  await eachImage(bytes, tensors, images, o, (t, x) => {
+    const { min, max } = mm.get(t)!;
+    if (!(max > min)) return;
+    const h = hist.get(t)!;
+    const k = BINS / (max - min);
+    for (let i = 0; i < x.length; i++) h[Math.max(0, Math.min(BINS - 1, Math.floor((x[i] - min) * k)))]++;
+  });
+  const out = new Map<string, Range>();
+  for (const t of tensors) {
+    const { min, max } = mm.get(t)!;
+    const h = hist.get(t)!;
+    const c = Float64Array.from({ length: BINS }, (_, i) => min + ((i + 0.5) * (max - min)) / BINS);
+    let best = { min, max, e: Infinity };
+    for (const a of min < 0 ? GRID : [1]) {
+      for (const b of max > 0 ? GRID : [1]) {
+        const lo = Math.min(0, min * a);
+        const hi = Math.max(0, max * b);
+        const e = clipError(h, c, lo, hi);
+        if (e < best.e) best = { min: lo, max: hi, e };
+      }
+    }
+    out.set(t, { min: best.min, max: best.max });
+  }
+  return out;
+}
+
+/** Run the float32 graph with `tensors` exposed on every image; `cb` sees each tensor's data. */
+async function eachImage(bytes: Uint8Array, tensors: readonly string[], images: readonly (() => Promise<RgbImage>)[], o: CalibrationOptions, cb: (t: string, x: Float32Array) => void): Promise<void> {
   const session = await createSession(withOutputs(bytes, tensors), { threads: o.threads });
-  const method = o.method ?? 'minmax';
-  const p = o.percentile ?? 99.99;
-  const acc = new Map<string, Range>();
   try {
     for (let i = 0; i < images.length; i++) {
       const lb = letterbox(await images[i](), { size: o.imgsz, mode: 'val', stride: 32 });
       const { width: W, height: H } = lb.image;
       const res = await runSession(session, { [session.inputNames[0]]: { shape: [1, 3, H, W], data: toTensor(lb.image) } }, [...tensors]);
-      for (const t of tensors) {
-        const x = res[t].data;
-        let [lo, hi] = minMax(x);
-        if (method === 'percentile') [lo, hi] = quantiles(x, lo, hi, p);
-        const r = acc.get(t);
-        if (!r) acc.set(t, { min: lo, max: hi });
-        else if (method === 'minmax') acc.set(t, { min: Math.min(r.min, lo), max: Math.max(r.max, hi) });
-        else acc.set(t, { min: r.min + lo, max: r.max + hi }); // summed here, averaged below
-      }
+      for (const t of tensors) cb(t, res[t].data);
       o.onImage?.(i, images.length);
     }
   } finally {
     await session.release();
   }
+}
+
+async function calibratePass(bytes: Uint8Array, tensors: readonly string[], images: readonly (() => Promise<RgbImage>)[], o: CalibrationOptions): Promise<Map<string, Range>> {
+  const method = o.method ?? 'percentile';
+  const p = o.percentile ?? 99.99;
+  const acc = new Map<string, Range>();
+  await eachImage(bytes, tensors, images, o, (t, x) => {
+    let [lo, hi] = minMax(x);
+    if (method === 'percentile') [lo, hi] = quantiles(x, lo, hi, p);
+    const r = acc.get(t);
+    if (!r) acc.set(t, { min: lo, max: hi });
+    else if (method === 'minmax') acc.set(t, { min: Math.min(r.min, lo), max: Math.max(r.max, hi) });
+    else acc.set(t, { min: r.min + lo, max: r.max + hi }); // summed here, averaged below
+  });
   if (method === 'percentile') for (const [t, r] of acc) acc.set(t, { min: r.min / images.length, max: r.max / images.length });
   return acc;
 }

@@ -23,7 +23,7 @@ export type { NmsSettings } from './nms.js';
 export interface Int8Options extends QuantizeOptions {
   /** Calibration images (loaded lazily, one at a time). */
   images: readonly (() => Promise<RgbImage>)[];
-  method?: 'minmax' | 'percentile';
+  method?: 'minmax' | 'percentile' | 'mse';
   percentile?: number;
   onImage?: (i: number, n: number) => void;
 }
@@ -81,7 +81,7 @@ export async function exportOnnx(ck: Checkpoint, o: ExportOptions = {}): Promise
   const settings = {
     imgsz, dynamic: o.dynamic ?? false, batch: o.dynamic ? 'dynamic' : o.batch ?? 1, heads: o.heads ?? false,
     precision: o.half ? 'fp16' : o.int8 ? 'int8' : 'fp32', nms: o.nms ?? null,
-    ...(o.int8 ? { int8: { method: o.int8.method ?? 'minmax', images: o.int8.images.length, ops: o.int8.ops ?? 'all', keepHeadFp32: o.int8.keepHeadFp32 ?? true } } : {}),
+    ...(o.int8 ? { int8: { method: o.int8.method ?? 'percentile', images: o.int8.images.length, ops: o.int8.ops ?? 'all', keepHeadFp32: o.int8.keepHeadFp32 ?? true } } : {}),
   };
   const metadata: Record<string, string> = {
     nc: String(m.nc), scale: m.scale, stride: JSON.stringify(m.strides), names: JSON.stringify(names),

@@ -23,6 +23,8 @@ export interface QuantizeOptions {
   keepHeadFp32?: boolean;
   /** Also quantize depthwise convs (group > 1; default true). */
   depthwise?: boolean;
+  /** Node-name prefixes left in float32 (e.g. 'model.35.' = the whole Detect head of Nano). */
+  exclude?: readonly string[];
 }
 
 /** A calibrated activation range (min <= 0 <= max after widening). */
@@ -72,6 +74,7 @@ function planOf(model: ModelP, o: QuantizeOptions): Plan {
   const feedsOutputSide = (t: string): boolean => outputs.has(t) || (consumers.get(t) ?? []).some((c) => isTailNode(c.node) || (c.node.output ?? []).some((x) => outputs.has(x)));
   const quantized = new Set(nodes.filter((n) => {
     if (isTailNode(n) || !ops.has(n.opType ?? '') || (n.output ?? []).some((x) => outputs.has(x))) return false;
+    if (o.exclude?.some((p) => (n.name ?? '').startsWith(p))) return false;
     if (n.opType === 'Conv' && (o.keepHeadFp32 ?? true) && feedsOutputSide(n.output![0])) return false;
     if (n.opType === 'Conv' && o.depthwise === false && (n.attribute ?? []).some((a) => a.name === 'group' && Number(a.i) > 1)) return false;
     return true;

@@ -1,4 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
+import { renameSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { LeyoloError } from '../errors.js';
 import type { RgbImage } from '../image/types.js';
 
@@ -40,11 +42,22 @@ export async function* videoFrames(path: string): AsyncGenerator<RgbImage> {
   }
 }
 
-/** An ffmpeg process that encodes RGB frames written to it into an H.264 mp4. */
+/**
+ * An ffmpeg process that encodes RGB frames written to it into an H.264 mp4. It writes a temp file
+ * and renames it on close, so an interrupted run never leaves a half-written video under `path`.
+ */
 export function videoWriter(path: string, width: number, height: number, fps: number): { write(frame: Uint8Array): Promise<void>; close(): Promise<void> } {
-  const p = spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${width}x${height}`, '-r', String(fps), '-i', 'pipe:0', '-pix_fmt', 'yuv420p', path], { stdio: ['pipe', 'ignore', 'inherit'] });
+  const tmp = join(dirname(path), `.${basename(path, '.mp4')}.tmp-${process.pid}.mp4`);
+  const p = spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${width}x${height}`, '-r', String(fps), '-i', 'pipe:0', '-pix_fmt', 'yuv420p', tmp], { stdio: ['pipe', 'ignore', 'inherit'] });
   return {
     write: (frame) => new Promise((res, rej) => p.stdin.write(frame, (e) => (e ? rej(e) : res()))),
-    close: () => new Promise((res) => { p.on('close', () => res()); p.stdin.end(); }),
+    close: () =>
+      new Promise((res) => {
+        p.on('close', () => {
+          renameSync(tmp, path);
+          res();
+        });
+        p.stdin.end();
+      }),
   };
 }

@@ -1,0 +1,2 @@
+import base from './vite.config.js';
+export default { ...base, server: { ...base.server, fs: { allow: ['/work'] } } };
