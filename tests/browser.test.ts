@@ -2,7 +2,8 @@
 // static server, drives Debian's headless Chromium through playwright-core, and checks that
 // 1. the page's detections on COCO images equal Node's `load().detect()` (wasm backend),
 // 2. a 500-frame detect/draw loop keeps the JS heap flat (no per-frame leak),
-// 3. the webcam path (HTMLVideoElement input) runs live on Chromium's fake camera.
+// 3. backend=webgpu works (WebGPU with an adapter, else the automatic wasm fallback),
+// 4. the webcam path (HTMLVideoElement input) runs live on Chromium's fake camera.
 // Skips (with a message) only when /usr/bin/chromium is missing: CI installs it (apt-get install chromium).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -101,8 +102,27 @@ test('browser (wasm) detections equal Node detect() on COCO images', { skip: SKI
   }
 });
 
+test('backend=webgpu runs: WebGPU when Chromium has an adapter, else the wasm fallback; same detections', { skip: SKIP, timeout: 120_000 }, async () => {
+  const page = (browser as BrowserSession).page;
+  await openDemo({ model: '/shared/weights/LeYOLONano.pt', image: `/shared/${IMAGES[1]}`, backend: 'webgpu', imgsz: '640', conf: String(CONF) });
+  const used = await page.evaluate(() => (window as unknown as DemoWindow).leyoloDemo.detector?.backend ?? '');
+  const hasAdapter = await page.evaluate(async () => {
+    const gpu = (navigator as { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
+    return !!gpu && (await gpu.requestAdapter()) != null;
+  });
+  assert.equal(used, hasAdapter ? 'onnxruntime-web/webgpu' : 'onnxruntime-web/wasm');
+  console.log(`# backend=webgpu ran on ${used} (WebGPU adapter: ${hasAdapter})`);
+  const node = await load({ weights: WEIGHTS, imgsz: 640 });
+  try {
+    const web = JSON.parse((await page.textContent('#detections')) ?? '') as Detection[];
+    assertSameDetections(await node.detect(join(SHARED_DIR, IMAGES[1]), { conf: CONF }), web, `${IMAGES[1]} (${used})`);
+  } finally {
+    await node.dispose();
+  }
+});
+
 interface DemoWindow {
-  leyoloDemo: { runFrames(n: number): Promise<number[]>; show(url: string): Promise<Detection[]> };
+  leyoloDemo: { runFrames(n: number): Promise<number[]>; show(url: string): Promise<Detection[]>; detector: { backend: string } | null };
 }
 
 async function heapAfterGc(cdp: CDPSession): Promise<number> {
@@ -137,8 +157,10 @@ test('webcam: live detection on a video element (Chromium fake camera)', { skip:
   await openDemo({ model: '/shared/weights/LeYOLONano.pt', backend: 'wasm', imgsz: '320' });
   await page.click('#webcam');
   await page.waitForFunction(() => Number(document.getElementById('fps')?.textContent) > 0, null, { timeout: 30_000 });
-  const frames = await page.evaluate(() => document.getElementById('view') as HTMLCanvasElement).then(() => page.textContent('#status'));
-  assert.equal(frames, 'live');
+  assert.equal(await page.textContent('#status'), 'live');
+  // The canvas takes the video's natural size: Chromium's fake camera honours the requested 640x480.
+  const size = await page.evaluate(() => { const c = document.getElementById('view') as HTMLCanvasElement; return [c.width, c.height]; });
+  assert.deepEqual(size, [640, 480]);
   const json = JSON.parse((await page.textContent('#detections')) ?? 'null') as unknown;
   assert.ok(Array.isArray(json), '#detections holds the last frame\'s result array');
   await page.click('#webcam');

@@ -117,7 +117,7 @@ test('exported files (static/dynamic, with/without NMS) give the detections of t
   await pt.dispose();
 });
 
-test('load() reads an exported .onnx like the .pt', { todo: 'needs load.ts to delegate .onnx files to src/export/load.ts (export report)' }, async () => {
+test('load() reads an exported .onnx like the .pt', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'leyolo-export-'));
   try {
     const file = join(dir, 'nano.onnx');

@@ -20,6 +20,7 @@ weights/best.safetensors, results.csv, results.png, args.json.
 
   --epochs N (100)  --imgsz N (640)  --batch N (16)  --optimizer auto|SGD|AdamW  --lr0 X  --lrf X
   --patience N (100)  --seed N (0)  --close-mosaic N (10)  --mosaic P (1.0)  --workers N (2)  --threads N
+  --nbs N (64)      nominal batch (gradients accumulate to it)   --warmup-epochs X (3)
   --no-val          skip per-epoch validation      --val-fraction F   validate on a fraction of val images
   --project DIR     parent folder (runs/train)     --name NAME        run folder name (default: next number)
   --resume DIR      continue a run exactly (optimizer, EMA, epoch) from DIR (runs/train/N)
@@ -33,7 +34,7 @@ function configFrom(v: Record<string, string | boolean | undefined>): Partial<Tr
     if (v[k] !== undefined) (o as Record<string, unknown>)[key] = isInt ? int(k, v[k], 0, 0) : num(k, v[k], 0, 0);
   };
   n('epochs', 'epochs'); n('imgsz', 'imgsz'); n('batch', 'batch'); n('patience', 'patience'); n('seed', 'seed'); n('close-mosaic', 'closeMosaic');
-  n('workers', 'workers'); n('threads', 'threads'); n('lr0', 'lr0', false); n('lrf', 'lrf', false); n('mosaic', 'mosaic', false); n('val-fraction', 'valFraction', false);
+  n('workers', 'workers'); n('threads', 'threads'); n('nbs', 'nbs'); n('warmup-epochs', 'warmupEpochs', false); n('lr0', 'lr0', false); n('lrf', 'lrf', false); n('mosaic', 'mosaic', false); n('val-fraction', 'valFraction', false);
   if (v.optimizer !== undefined) o.optimizer = choice('optimizer', v.optimizer, ['auto', 'SGD', 'AdamW'] as const, 'auto');
   if (v['no-val']) o.val = false;
   return o;
@@ -45,7 +46,7 @@ export async function run(argv: string[]): Promise<void> {
     data: { type: 'string' }, images: { type: 'string' }, model: { type: 'string' }, weights: { type: 'string' }, epochs: { type: 'string' }, imgsz: { type: 'string' },
     batch: { type: 'string' }, optimizer: { type: 'string' }, lr0: { type: 'string' }, lrf: { type: 'string' }, patience: { type: 'string' }, seed: { type: 'string' },
     'close-mosaic': { type: 'string' }, mosaic: { type: 'string' }, workers: { type: 'string' }, threads: { type: 'string' }, 'no-val': { type: 'boolean' },
-    'val-fraction': { type: 'string' }, project: { type: 'string' }, name: { type: 'string' }, resume: { type: 'string' }, device: { type: 'string' },
+    'val-fraction': { type: 'string' }, nbs: { type: 'string' }, 'warmup-epochs': { type: 'string' }, project: { type: 'string' }, name: { type: 'string' }, resume: { type: 'string' }, device: { type: 'string' },
   });
   if (v.help) return void process.stdout.write(HELP);
   if (v.device !== undefined && v.device !== 'cpu') throw new LeyoloError('BAD_ARGUMENT', `--device ${String(v.device)} is not available (onnxruntime-node CPU)`, 'use --device cpu');

@@ -53,7 +53,10 @@ export async function load(opts: LoadOptions = {}): Promise<NodeDetector> {
   }
   const path = await resolveWeights({ weights: opts.weights, scale: opts.model });
   const bytes = await readFileTyped(path);
-  if (path.endsWith('.onnx')) return loadOnnx(bytes, imgsz, opts.threads);
+  if (path.endsWith('.onnx')) {
+    const { loadOnnxBytes } = await import('../export/load.js');
+    return loadOnnxBytes(bytes, { imgsz, threads: opts.threads });
+  }
   let ck: Checkpoint;
   try {
     ck = readWeights(bytes);
@@ -73,23 +76,6 @@ export async function fromCheckpoint(ck: Checkpoint, o: { imgsz: number; threads
   const names = ck.names.length === ck.nc ? ck.names : Array.from({ length: ck.nc }, (_, i) => ck.names[i] ?? String(i));
   const meta: ModelMeta = { scale: m.scale, nc: m.nc, names, strides: m.strides, imgsz: o.imgsz };
   return new Detector(meta, new NodeEngine(session), decodeNodeInput);
-}
-
-async function loadOnnx(bytes: Uint8Array, imgsz: number, threads?: number): Promise<NodeDetector> {
-  const session = await createSession(bytes, { threads });
-  const md = await onnxMetadata(bytes);
-  const nc = Number(md.nc ?? 80);
-  const names = md.names ? (JSON.parse(md.names) as string[]) : Array.from({ length: nc }, (_, i) => String(i));
-  const strides = md.stride ? (JSON.parse(md.stride) as number[]) : [8, 16, 32];
-  return new Detector({ scale: md.scale ?? 'onnx', nc, names, strides, imgsz }, new NodeEngine(session), decodeNodeInput);
-}
-
-async function onnxMetadata(bytes: Uint8Array): Promise<Record<string, string>> {
-  const { onnx } = await import('onnx-proto');
-  const model = onnx.ModelProto.decode(bytes);
-  const out: Record<string, string> = {};
-  for (const p of model.metadataProps ?? []) if (p.key) out[p.key] = p.value ?? '';
-  return out;
 }
 
 async function readFileTyped(path: string): Promise<Uint8Array> {

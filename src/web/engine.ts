@@ -22,6 +22,8 @@ export interface WebEngineOptions {
   numThreads?: number;
   /** Where onnxruntime-web's .wasm/.mjs files are served from (default: next to the bundle). */
   wasmPaths?: string;
+  /** Extra onnxruntime-web session options (advanced; merged over leyolo's). */
+  sessionOptions?: Ort.InferenceSession.SessionOptions;
 }
 
 /** True when `navigator.gpu` hands out an adapter (a real GPU, or a software one like lavapipe). */
@@ -59,6 +61,7 @@ async function createSession(model: Uint8Array, ep: 'webgpu' | 'wasm', opts: Web
   const session = await ort.InferenceSession.create(model, {
     executionProviders: [ep],
     graphOptimizationLevel: 'all',
+    ...opts.sessionOptions,
   });
   return new WebEngine(ort, session, ep);
 }

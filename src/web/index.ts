@@ -11,7 +11,7 @@ import type { RgbImage } from '../image/types.js';
 import { modelOfCheckpoint } from '../model/from-checkpoint.js';
 import { buildInferenceGraph } from '../onnx/inference.js';
 import { readWeights } from '../weights/index.js';
-import { createWebEngine, type WebBackend, type WebEngine } from './engine.js';
+import { createWebEngine, type WebBackend, type WebEngine, type WebEngineOptions } from './engine.js';
 import { ImageReader, isWebImageSource, type WebImageSource } from './input.js';
 import { onnxMetadata, parseNames, parseStrides } from './onnx-meta.js';
 
@@ -37,6 +37,8 @@ export interface WebLoadOptions {
   numThreads?: number;
   /** URL prefix of onnxruntime-web's .wasm/.mjs files (default: next to the script). */
   wasmPaths?: string;
+  /** Extra onnxruntime-web session options (advanced). */
+  sessionOptions?: WebEngineOptions['sessionOptions'];
 }
 
 type WeightsKind = 'onnx' | 'checkpoint';

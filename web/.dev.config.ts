@@ -1,2 +1,0 @@
-import base from './vite.config.js';
-export default { ...base, server: { ...base.server, fs: { allow: ['/work'] } } };
