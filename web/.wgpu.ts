@@ -5,7 +5,7 @@ b.page.on('pageerror', (e) => console.log('pageerror:', e));
 b.page.on('console', (m) => console.log('console:', m.text().slice(0, 300)));
 const sz = process.argv[2] ?? '320';
 const t0 = Date.now();
-await b.page.goto(srv.url(`/?model=/shared/weights/LeYOLONano.pt&image=/shared/datasets/coco8/images/val/000000000042.jpg&backend=webgpu&imgsz=${sz}`));
+await b.page.goto(srv.url(`/?model=/shared/weights/LeYOLONano.pt&image=/shared/datasets/coco8/images/train/000000000009.jpg&backend=webgpu&imgsz=${sz}`));
 await b.page.waitForSelector('#status[data-state=done], #status[data-state=error]', { timeout: 300000 });
 console.log('ms', Date.now() - t0, await b.page.textContent('#status'), await b.page.textContent('#backend-used'));
 console.log(await b.page.textContent('#detections'));

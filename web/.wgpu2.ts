@@ -10,11 +10,11 @@ const r = await b.page.evaluate(async (model) => {
   const wasmPaths = new URL('./ort/', location.href).href;
   const w = d.detector.webEngine;
   const g = (await d.load({ weights: model, imgsz: 320, backend: 'webgpu', wasmPaths })).webEngine;
-  const x = new Float32Array(3 * 320 * 320);
+  const x = new Float32Array(3 * 256 * 320);
   for (let i = 0; i < x.length; i++) x[i] = ((i * 2654435761) % 1000) / 1000;
-  const a = await w.run(x, [1, 3, 320, 320]);
+  const a = await w.run(x, [1, 3, 256, 320]);
   const A = { shape: a.decoded.shape, data: a.decoded.data.slice() };
-  const c = await g.run(x, [1, 3, 320, 320]);
+  const c = await g.run(x, [1, 3, 256, 320]);
   const N = A.shape[2];
   const rows: number[] = [];
   for (let r = 0; r < A.shape[1]; r += 1) { let m = 0; for (let j = 0; j < N; j++) m = Math.max(m, Math.abs(A.data[r * N + j] - c.decoded.data[r * N + j])); rows.push(m); }

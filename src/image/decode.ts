@@ -51,8 +51,9 @@ export async function decodeImage(input: string | Uint8Array): Promise<RgbImage>
   try {
     // failOn 'none': like libjpeg under cv2, a truncated file still decodes (warnings, not errors).
     const opts = { failOn: 'none', ignoreIcc: true, autoOrient: true, limitInputPixels: false } as const;
-    const meta = await sharp(bytes, opts).metadata();
-    if (meta.space === 'cmyk' && isJpeg(bytes)) return await decodeCmykJpeg(bytes);
+    // CMYK JPEGs need their own path; reading the SOF header here saves a second libvips call on the
+    // hot path (sharp.metadata costs about as much as a small decode's setup).
+    if (isJpeg(bytes) && jpegComponents(bytes) === 4) return await decodeCmykJpeg(bytes);
     const { data, info } = await sharp(bytes, opts).raw().toBuffer({ resolveWithObject: true });
     const u8 = new Uint8Array(data.buffer, data.byteOffset, data.length);
     if (info.channels === 3) return { width: info.width, height: info.height, data: u8 };
@@ -61,6 +62,24 @@ export async function decodeImage(input: string | Uint8Array): Promise<RgbImage>
     if (isLeyoloError(e)) throw e;
     throw new LeyoloError('BAD_IMAGE', `cannot decode image ${what}: ${(e as Error).message}`, HINT);
   }
+}
+
+/** Number of colour components in a JPEG's SOFn header (4 = CMYK/YCCK), or undefined if not found. */
+export function jpegComponents(b: Uint8Array): number | undefined {
+  let i = 2;
+  while (i + 9 < b.length) {
+    if (b[i] !== 0xff) return undefined;
+    const marker = b[i + 1];
+    if (marker === 0xff) {
+      i++;
+      continue;
+    }
+    // SOF0..SOF15 except DHT (c4), JPG (c8) and DAC (cc): [len:2][precision:1][h:2][w:2][components:1].
+    if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) return b[i + 9];
+    if (marker === 0xda || marker === 0xd9) return undefined;
+    i += 2 + ((b[i + 2] << 8) | b[i + 3]);
+  }
+  return undefined;
 }
 
 /**
