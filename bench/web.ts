@@ -5,7 +5,10 @@
  * frames so background load hits both alike; medians over >= 100 frames after warm-up.
  * Prints a table and writes bench/results/web.json.
  *
- * Options: --frames N (default 120) --sizes 320,640 --backends wasm,webgpu --threads N --weights PATH
+ * CPU ms/frame (all browser processes, from /proc; Node: process.cpuUsage) is reported too: on a
+ * shared, loaded machine wall time inflates but CPU time per frame barely does.
+ *
+ * Options: --frames N (default 120) --sizes 320,640 --backends wasm,webgpu --threads 1,2 (default: the page's)
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -13,7 +16,7 @@ import { join } from 'node:path';
 import { summarize, type Timing } from '../src/bench/stats.js';
 import { decodeImage } from '../src/image/decode.js';
 import { load } from '../src/node/load.js';
-import { buildSite, CHROMIUM, launchChromium, REPO_ROOT, SHARED_DIR, startStaticServer, type BrowserSession, type StaticServer } from '../tests/browser-harness.js';
+import { browserCpuMs, buildSite, CHROMIUM, launchChromium, REPO_ROOT, SHARED_DIR, startStaticServer, type BrowserSession, type StaticServer } from '../tests/browser-harness.js';
 
 interface Row {
   model: string;
@@ -26,7 +29,10 @@ interface Row {
   stages: { preprocess: number; inference: number; postprocess: number };
   /** Frames per second of the demo's whole loop step (detect + draw + DOM update). */
   loopFps: number;
+  /** CPU ms per frame of all browser processes (robust to background load; threads add up). */
+  cpuMsPerFrame: number;
   node: Timing;
+  nodeCpuMsPerFrame: number;
 }
 
 const CHUNK = 10;
@@ -73,21 +79,28 @@ async function benchOne(b: BrowserSession, srv: StaticServer, imgsz: number, bac
     const web: number[] = [];
     const nodeMs: number[] = [];
     let wall = 0;
+    let cpu = 0;
+    let nodeCpu = 0;
     const stages = { preprocess: 0, inference: 0, postprocess: 0 };
     while (web.length < frames) {
+      const cpu0 = browserCpuMs(b);
       const c = await webChunk(b, CHUNK);
+      cpu += browserCpuMs(b) - cpu0;
       web.push(...c.ms);
       wall += c.wall;
       for (const k of Object.keys(stages) as (keyof typeof stages)[]) stages[k] += c.stages[k] / frames;
+      const u0 = process.cpuUsage();
       for (let i = 0; i < CHUNK; i++) {
         const t0 = performance.now();
         await node.detect(rgb);
         nodeMs.push(performance.now() - t0);
       }
+      const u = process.cpuUsage(u0);
+      nodeCpu += (u.user + u.system) / 1000;
     }
     return {
       model: 'nano', imgsz, backend: used, threads: threads || 'default', detect: summarize(web), stages,
-      loopFps: (web.length * 1000) / wall, node: summarize(nodeMs),
+      loopFps: (web.length * 1000) / wall, cpuMsPerFrame: cpu / web.length, node: summarize(nodeMs), nodeCpuMsPerFrame: nodeCpu / nodeMs.length,
     };
   } finally {
     await node.dispose();
@@ -95,10 +108,11 @@ async function benchOne(b: BrowserSession, srv: StaticServer, imgsz: number, bac
 }
 
 function table(rows: Row[]): string {
-  const head = '| model | imgsz | backend | detect ms (median) | p10-p90 | FPS (1000/median) | loop FPS | infer ms | Node ms (median) | Node FPS |';
-  const sep = '|---|---|---|---|---|---|---|---|---|---|';
-  const lines = rows.map((r) => `| ${r.model} | ${r.imgsz} | ${r.backend} | ${r.detect.median.toFixed(1)} | ${r.detect.p10.toFixed(1)}-${r.detect.p90.toFixed(1)} | `
-    + `${(1000 / r.detect.median).toFixed(1)} | ${r.loopFps.toFixed(1)} | ${r.stages.inference.toFixed(1)} | ${r.node.median.toFixed(1)} | ${(1000 / r.node.median).toFixed(1)} |`);
+  const head = '| model | imgsz | backend | threads | detect ms (median) | p10-p90 | FPS (1000/median) | loop FPS | infer ms | CPU ms/frame | Node ms (median) | Node FPS | Node CPU ms/frame |';
+  const sep = '|---|---|---|---|---|---|---|---|---|---|---|---|---|';
+  const lines = rows.map((r) => `| ${r.model} | ${r.imgsz} | ${r.backend} | ${r.threads} | ${r.detect.median.toFixed(1)} | ${r.detect.p10.toFixed(1)}-${r.detect.p90.toFixed(1)} | `
+    + `${(1000 / r.detect.median).toFixed(1)} | ${r.loopFps.toFixed(1)} | ${r.stages.inference.toFixed(1)} | ${r.cpuMsPerFrame.toFixed(1)} | `
+    + `${r.node.median.toFixed(1)} | ${(1000 / r.node.median).toFixed(1)} | ${r.nodeCpuMsPerFrame.toFixed(1)} |`);
   return [head, sep, ...lines].join('\n');
 }
 
@@ -106,7 +120,7 @@ async function main(): Promise<void> {
   const frames = Math.max(100, Number(arg('frames', '120')));
   const sizes = arg('sizes', '320,640').split(',').map(Number);
   const backends = arg('backends', 'wasm').split(',');
-  const threads = arg('threads', '');
+  const threadList = arg('threads', '').split(',');
   const load0 = loadavg()[0];
   const dist = await buildSite(mkdtempSync(join(tmpdir(), 'leyolo-bench-web-')));
   const srv = await startStaticServer({ '/': dist + '/', '/shared/': SHARED_DIR + '/' });
@@ -114,7 +128,9 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   const version = await b.page.evaluate(() => navigator.userAgent);
   try {
-    for (const backend of backends) for (const s of sizes) rows.push(await benchOne(b, srv, s, backend, frames, threads));
+    for (const backend of backends) {
+      for (const s of sizes) for (const threads of threadList) rows.push(await benchOne(b, srv, s, backend, frames, threads));
+    }
   } finally {
     await b.close();
     await srv.close();

@@ -22,10 +22,12 @@ if (files.length === 0) {
   process.exit(1);
 }
 // Strict typecheck first: a type error fails the suite like a failing test.
-const tsc = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json', '--noEmit'], { stdio: 'inherit' });
-if (tsc.status !== 0) {
-  console.error('typecheck failed');
-  process.exit(1);
+for (const project of ['tsconfig.json', 'web/tsconfig.json']) {
+  const tsc = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', project, '--noEmit'], { stdio: 'inherit' });
+  if (tsc.status !== 0) {
+    console.error(`typecheck failed (${project})`);
+    process.exit(1);
+  }
 }
 const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...files], { stdio: 'inherit' });
 process.exit(r.status ?? 1);

@@ -3,7 +3,7 @@
  * Vite, serves it (plus ../shared, read-only) from a tiny node:http server on 127.0.0.1, and drives
  * Debian's Chromium headless through playwright-core with a fresh profile.
  */
-import { createReadStream, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -75,6 +75,8 @@ export async function startStaticServer(mounts: Record<string, string>): Promise
 export interface BrowserSession {
   context: BrowserContext;
   page: Page;
+  /** The profile directory (unique per session, so it identifies the browser process). */
+  profile: string;
   close(): Promise<void>;
 }
 
@@ -96,9 +98,51 @@ export async function launchChromium(extraArgs: string[] = []): Promise<BrowserS
   return {
     context,
     page,
+    profile,
     async close() {
       await context.close();
       rmSync(profile, { recursive: true, force: true });
     },
   };
+}
+
+/** [pid, ppid, utime + stime in clock ticks] of every process (Linux /proc). */
+function procTable(): [number, number, number][] {
+  const rows: [number, number, number][] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      // Fields after the parenthesised command: state ppid ... utime(14) stime(15), 1-based.
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      rows.push([Number(name), Number(f[1]), Number(f[11]) + Number(f[12])]);
+    } catch {
+      // the process exited while we were reading
+    }
+  }
+  return rows;
+}
+
+/**
+ * CPU time (ms, user + system) used so far by the browser of `session` and all its child processes
+ * (renderer, GPU, utility). Unlike wall time this barely moves when other jobs load the machine, so
+ * bench:web reports it beside the wall-clock medians. Linux only; NaN elsewhere.
+ */
+export function browserCpuMs(session: BrowserSession): number {
+  if (!existsSync('/proc/self/stat')) return NaN;
+  const table = procTable();
+  const roots = table.filter(([pid]) => {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(session.profile);
+    } catch {
+      return false;
+    }
+  }).map(([pid]) => pid);
+  const tree = new Set(roots);
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const [pid, ppid] of table) if (tree.has(ppid) && !tree.has(pid)) { tree.add(pid); grew = true; }
+  }
+  const ticks = table.filter(([pid]) => tree.has(pid)).reduce((a, [, , t]) => a + t, 0);
+  return (ticks * 1000) / 100; // USER_HZ is 100 on Linux
 }

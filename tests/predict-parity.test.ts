@@ -75,3 +75,26 @@ test('detectBatch equals per-image detect and accepts raw pixels', { skip }, asy
     await model.dispose();
   }
 });
+
+test('the official Ultralytics ONNX export loads (Python-dict names, single stride) and agrees with the .pt', { skip }, async () => {
+  const onnx = join(shared, 'reference', 'onnx', 'leyolonano_320.onnx');
+  const official = await load({ weights: onnx, imgsz: 320 });
+  const ours = await load({ weights: join(shared, 'weights', 'LeYOLONano.pt'), imgsz: 320 });
+  try {
+    assert.equal(official.meta.names[0], 'person');
+    assert.deepEqual(official.meta.strides, [8, 16, 32]);
+    const bus = join(shared, 'fixtures', 'images', 'bus.jpg');
+    const a = await official.detect(bus);
+    // A static 320x320 export is fed squares, as Ultralytics does for exported models.
+    const [b] = await ours.detectBatch([bus], {}, 'square');
+    assert.equal(a.length, b.length);
+    // The official export is the fused fp32 model; 1e-3 covers fp16 weights upcast, BN folding order.
+    a.forEach((d, i) => {
+      assert.equal(d.classId, b[i].classId);
+      assert.ok(iou(d.box, b[i].box) >= 0.99 && Math.abs(d.score - b[i].score) <= 1e-3);
+    });
+  } finally {
+    await official.dispose();
+    await ours.dispose();
+  }
+});

@@ -14,7 +14,9 @@ import { LeyoloError } from '../errors.js';
 import { letterbox, toTensor } from '../image/letterbox.js';
 import type { RgbImage } from '../image/types.js';
 import { createSession, runSession } from '../onnx/session.js';
-import { DT, decodeModel, encodeModel, graphOf } from './proto.js';
+import { DT, consumerMap, decodeModel, encodeModel, graphOf } from './proto.js';
+import type { NodeP } from './proto.js';
+import { bestRange } from './range-search.js';
 import type { Range } from './quantize.js';
 
 export interface CalibrationOptions {
@@ -83,18 +85,22 @@ export async function calibrate(bytes: Uint8Array, tensors: readonly string[], i
 }
 
 const BINS = 2048;
-const GRID = [1, 0.8, 0.65, 0.5, 0.4, 0.32, 0.25, 0.2, 0.16, 0.12, 0.09, 0.07, 0.05, 0.035, 0.025, 0.015];
 
-/** Expected squared uint8 error of clipping a histogram (bin centres c, counts h) to [lo, hi]. */
-function clipError(h: Float64Array, c: Float64Array, lo: number, hi: number): number {
-  const step = (hi - lo) / 255;
-  let e = 0;
-  for (let i = 0; i < h.length; i++) {
-    if (h[i] === 0) continue;
-    const x = c[i];
-    e += h[i] * (x < lo ? (x - lo) ** 2 : x > hi ? (x - hi) ** 2 : (step * step) / 12);
+/**
+ * Tensors whose only use is a SiLU: consumed by a Sigmoid and by the Mul of x * sigmoid(x). Their
+ * range is chosen for the error after the SiLU (see range-search.ts).
+ */
+export function siluInputs(bytes: Uint8Array): Set<string> {
+  const nodes = graphOf(decodeModel(bytes)).node ?? [];
+  const consumers = consumerMap(nodes);
+  const out = new Set<string>();
+  for (const s of nodes) {
+    if (s.opType !== 'Sigmoid') continue;
+    const x = s.input![0];
+    const isSiluMul = (n: NodeP) => n.opType === 'Mul' && n.input!.includes(x) && n.input!.includes(s.output![0]);
+    if ((consumers.get(x) ?? []).every((c) => c.node === s || isSiluMul(c.node))) out.add(x);
   }
-  return e;
+  return out;
 }
 
 async function msePass(bytes: Uint8Array, tensors: readonly string[], images: readonly (() => Promise<RgbImage>)[], o: CalibrationOptions, mm: Map<string, Range>): Promise<Map<string, Range>> {
@@ -106,22 +112,9 @@ async function msePass(bytes: Uint8Array, tensors: readonly string[], images: re
     const k = BINS / (max - min);
     for (let i = 0; i < x.length; i++) h[Math.max(0, Math.min(BINS - 1, Math.floor((x[i] - min) * k)))]++;
   });
+  const silu = siluInputs(bytes);
   const out = new Map<string, Range>();
-  for (const t of tensors) {
-    const { min, max } = mm.get(t)!;
-    const h = hist.get(t)!;
-    const c = Float64Array.from({ length: BINS }, (_, i) => min + ((i + 0.5) * (max - min)) / BINS);
-    let best = { min, max, e: Infinity };
-    for (const a of min < 0 ? GRID : [1]) {
-      for (const b of max > 0 ? GRID : [1]) {
-        const lo = Math.min(0, min * a);
-        const hi = Math.max(0, max * b);
-        const e = clipError(h, c, lo, hi);
-        if (e < best.e) best = { min: lo, max: hi, e };
-      }
-    }
-    out.set(t, { min: best.min, max: best.max });
-  }
+  for (const t of tensors) out.set(t, bestRange({ ...mm.get(t)!, counts: hist.get(t)! }, silu.has(t) ? 'silu' : 'identity'));
   return out;
 }
 

@@ -14,6 +14,7 @@ import type { RgbImage } from '../image/types.js';
 import { decodeNodeInput, NodeEngine, type NodeDetector } from '../node/load.js';
 import { createSession } from '../onnx/session.js';
 import { NmsDetector } from './nms-engine.js';
+import { parseNames, parseStrides } from '../web/onnx-meta.js';
 
 /** A Detector whose letterbox defaults to the square input size of a static-shape file. */
 class SquareDetector extends Detector<import('../node/load.js').NodeImageInput> {
@@ -43,9 +44,11 @@ export function onnxInfo(bytes: Uint8Array): { metadata: Record<string, string>;
 export async function loadOnnxBytes(bytes: Uint8Array, o: { imgsz: number; threads?: number }): Promise<NodeDetector> {
   const { metadata: md, fixed, outputs } = onnxInfo(bytes);
   const session = await createSession(bytes, { threads: o.threads });
-  const nc = Number(md.nc ?? 80);
-  const names = md.names ? (JSON.parse(md.names) as string[]) : Array.from({ length: nc }, (_, i) => String(i));
-  const strides = md.stride ? (JSON.parse(md.stride) as number[]) : [8, 16, 32];
+  // leyolo writes JSON; official Ultralytics exports write a Python dict and a single max stride.
+  const parsedNames = parseNames(md.names);
+  const nc = Number(md.nc ?? (parsedNames.length || 80));
+  const names = parsedNames.length === nc ? parsedNames : Array.from({ length: nc }, (_, i) => parsedNames[i] ?? String(i));
+  const strides = parseStrides(md.stride);
   // A static file fixes the size: its own imgsz wins over the caller's.
   const meta: ModelMeta = { scale: md.scale ?? 'onnx', nc, names, strides, imgsz: fixed ? Math.max(...fixed) : o.imgsz };
   if (outputs.includes('detections')) return new NmsDetector(meta, session, decodeNodeInput, fixed);

@@ -25,6 +25,8 @@ export interface QuantizeOptions {
   depthwise?: boolean;
   /** Node-name prefixes left in float32 (e.g. 'model.35.' = the whole Detect head of Nano). */
   exclude?: readonly string[];
+  /** Activation tensors left in float32 (no Q/DQ); a conv runs quantized only if its input and output are quantized. */
+  keepFloat?: readonly string[];
 }
 
 /** A calibrated activation range (min <= 0 <= max after widening). */
@@ -90,7 +92,12 @@ function planOf(model: ModelP, o: QuantizeOptions): Plan {
     for (const x of n.input ?? []) if (n.opType !== 'Resize' || x === n.input![0]) add(x);
     for (const x of n.output ?? []) add(x);
   }
-  return { quantized, tensors };
+  const keep = new Set(o.keepFloat ?? []);
+  const kept = tensors.filter((t) => !keep.has(t));
+  const has = new Set(kept);
+  // A conv with a float input or output cannot become a QLinearConv: it keeps float weights.
+  for (const n of quantized) if (n.opType === 'Conv' && !(has.has(n.input![0]) && has.has(n.output![0]))) quantized.delete(n);
+  return { quantized, tensors: kept };
 }
 
 /**

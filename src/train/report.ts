@@ -43,6 +43,9 @@ function panel(x0: number, y0: number, w: number, h: number, title: string, xs: 
     `<text x="${x0 + w / 2}" y="${y0 - 6}" text-anchor="middle" font-size="13">${esc(title)}</text>`,
     `<text x="${x0 - 4}" y="${y0 + 10}" text-anchor="end" font-size="10">${hi.toPrecision(3)}</text>`,
     `<text x="${x0 - 4}" y="${y0 + h}" text-anchor="end" font-size="10">${lo.toPrecision(3)}</text>`,
+    `<text x="${x0}" y="${y0 + h + 14}" text-anchor="middle" font-size="10">${Math.min(...xs, xmax)}</text>`,
+    `<text x="${x0 + w}" y="${y0 + h + 14}" text-anchor="middle" font-size="10">${xmax}</text>`,
+    `<text x="${x0 + w / 2}" y="${y0 + h + 14}" text-anchor="middle" font-size="10">epoch</text>`,
     `<polyline fill="none" stroke="${color}" stroke-width="2" points="${pts}"/>`,
     ...xs.map((x, i) => `<circle cx="${(x0 + (x / xmax) * w).toFixed(1)}" cy="${(y0 + h - ((ys[i] - lo) / span) * h).toFixed(1)}" r="2.5" fill="${color}"/>`),
   ].join('\n');

@@ -3,8 +3,9 @@
  * -> backward graph -> parameter gradients; BatchNorm running statistics are updated in place the
  * way PyTorch does (momentum from the checkpoint, unbiased batch variance).
  *
- * Two sessions per input shape, created once and reused. The forward session hands its saved conv
- * outputs and batch statistics to the backward session as ORT tensors (no copies in TS).
+ * Two sessions per input shape, created once and reused. The forward session hands its batch
+ * statistics (and any saved conv outputs, see graph/forward.ts savesZ) to the backward session as ORT
+ * tensors; the backward graph recomputes the activations.
  */
 import * as ort from 'onnxruntime-node';
 import { LeyoloError } from '../errors.js';
@@ -15,7 +16,7 @@ import type { Session } from '../onnx/session.js';
 import type { StateDict, Tensor } from '../tensor.js';
 import { backwardGraph, bnSetting, forwardGraph, gradOf, headGrad, nchwcBlockSize, serializeTrainGraph } from './graph/index.js';
 import type { BnMode, ForwardGraph } from './graph/index.js';
-import { v8Loss } from './loss/index.js';
+import { v8LossDetailed } from './loss/index.js';
 import type { LossGains, LossTargets } from './loss/index.js';
 
 export interface TrainStepOptions {
@@ -165,9 +166,11 @@ export class TrainStep {
   }
 
   private v8(heads: Tensor[], targets: LossTargets, imgsz: [number, number]): { loss: number; items: LossGains; grads: Tensor[] } {
-    const r = v8Loss(heads, targets, { nc: this.model.nc, strides: this.model.strides, imgsz }, true);
+    // v8LossDetailed, not v8Loss: the step needs no dense official-layout targets (B N nc floats).
+    const r = v8LossDetailed(heads, targets, { nc: this.model.nc, strides: this.model.strides, imgsz }, true);
     if (!r.grads) throw new LeyoloError('RUNTIME', 'the loss returned no gradients', 'report a bug');
-    return { loss: r.loss, items: r.items, grads: r.grads };
+    const grads = r.grads.map((g, i) => ({ shape: [...heads[i].shape], data: g instanceof Float32Array ? g : Float32Array.from(g) }));
+    return { loss: r.loss, items: r.items, grads };
   }
 
   /** Release the onnxruntime sessions. */

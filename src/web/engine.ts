@@ -68,7 +68,7 @@ async function createSession(model: Uint8Array, ep: 'webgpu' | 'wasm', opts: Web
 
 /**
  * onnxruntime-web implementation of {@link Engine}. Reuses the input ort.Tensor while the caller
- * passes the same Float32Array and dims (the Detector keeps one input buffer per size), and
+ * passes the same Float32Array and dims (a pipeline that keeps one input buffer per size), and
  * disposes every output ort.Tensor after copying it out, so a video loop allocates nothing that
  * outlives a frame.
  */

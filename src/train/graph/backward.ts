@@ -13,9 +13,10 @@
 import type { ConvUnit, ResolvedModel } from '../../model/resolve.js';
 import type { BnSettings } from '../../onnx/fold.js';
 import { Graph, attr } from '../../onnx/ir.js';
-import { bnGrad, siluGrad } from './bn-grad.js';
+import { bnGrad, channelSum, siluGrad } from './bn-grad.js';
 import { convInputGrad, convWeightGrad } from './conv-grad.js';
-import { ForwardEmitter } from './forward.js';
+import { useNchwcDw } from './depthwise.js';
+import { ForwardEmitter, savesZ } from './forward.js';
 import type { BnMode, LayerRecord, Shapes, UnitRecord } from './forward.js';
 import { bnSetting, gradOf, headGrad } from './names.js';
 
@@ -65,24 +66,44 @@ class Backward {
     const xShape = this.shapes.get(r.x) ?? [];
     const [B, , H, W] = xShape;
     const zShape = [B, u.cOut, convOut(H, u.k, u.s, u.pad), convOut(W, u.k, u.s, u.pad)];
+    const wShape = [u.cOut, u.cIn / u.groups, u.k, u.k];
     let d = u.act ? siluGrad(this.g, r, da) : da;
+    // With BN, d becomes dz / k (k = gamma istd per output channel, see bn-grad.ts): dW and the bias
+    // grad are scaled by k afterwards, dx is computed with the weights scaled by k.
+    let k4: string | null = null;
+    let dbeta = '';
     if (u.bn) {
       const b = bnGrad(this.g, r, d, this.bnMode, bnSetting(this.bn, u.bn).eps, zShape);
       this.out(`${u.bn}.weight`, b.dgamma, [u.cOut]);
       this.out(`${u.bn}.bias`, b.dbeta, [u.cOut]);
-      d = b.dz;
+      d = b.dzs;
+      dbeta = b.dbeta;
+      k4 = this.g.op('Reshape', [b.k, this.g.constI64(`${u.bn}:k4s`, [4], [u.cOut, 1, 1, 1])], {}, `${u.bn}:g_k4`);
     }
     this.shapes.set(d, zShape);
-    if (u.bias) {
-      const axes = this.g.constI64(`${u.bias}:axes`, [3], [0, 2, 3]);
-      this.out(u.bias, this.g.op('ReduceSum', [d, axes], { keepdims: attr.int(0) }, gradOf(u.bias)), [u.cOut]);
-    }
-    this.out(u.weight, convWeightGrad(this.g, this.shapes, r.x, d, u, this.fwd.blk), [u.cOut, u.cIn / u.groups, u.k, u.k]);
+    if (u.bias) this.out(u.bias, this.biasGrad(u, d, dbeta), [u.cOut]);
+    // the recompute's NCHWc copy of x (dwConvNchwc names it '<z>:rin'), when the conv was redone
+    const xBlocked = r.z && useNchwcDw(u, this.fwd.blk) && !savesZ(u) ? `${r.z}:rin` : undefined;
+    const dW = convWeightGrad(this.g, this.shapes, r.x, d, u, this.fwd.blk, xBlocked);
+    this.out(u.weight, k4 ? this.g.op('Mul', [dW, k4], {}, `${u.weight}:dWk`) : dW, wShape);
     if (r.x === this.images) return null;
-    this.fwd.input(u.weight, [u.cOut, u.cIn / u.groups, u.k, u.k]);
-    const dx = convInputGrad(this.g, this.shapes, d, u, xShape, this.fwd.blk);
+    this.fwd.input(u.weight, wShape);
+    const w = k4 ? this.g.op('Mul', [u.weight, k4], {}, `${u.weight}:wk`) : u.weight;
+    const dx = convInputGrad(this.g, this.shapes, d, u, xShape, this.fwd.blk, w);
     this.shapes.set(dx, xShape);
     return dx;
+  }
+
+  /**
+   * d loss / d conv bias = sum dz. Before a training-mode BN the bias cancels in the normalisation,
+   * so its gradient is exactly 0 (PyTorch returns round-off); before an eval-mode BN dz = k du, so
+   * it is k dbeta; without BN it is the channel sum of dz.
+   */
+  private biasGrad(u: ConvUnit, dz: string, dbeta: string): string {
+    const name = gradOf(u.bias ?? '');
+    if (!u.bn) return channelSum(this.g, dz, name);
+    if (this.bnMode === 'train') return this.g.constF(`${u.bias}:zero`, [u.cOut], new Float32Array(u.cOut));
+    return this.g.op('Mul', [dbeta, `${u.bn}:g_k`], {}, name);
   }
 
   /** Backward through a chain of units; returns d(chain input) or null. */

@@ -50,13 +50,17 @@ export function dwConvNchwc(g: Graph, x: string, w: string, bias: string | null,
  * [1, B*C, H, W] whose runtime kernel is dz [B*C, 1, Ho, Wo] (stride -> dilation), giving
  * [1, B*C, kh', kw'] -> sum over B -> slice to k x k.
  */
-export function dwWeightGradNchwc(g: Graph, x: string, dz: string, xShape: number[], zShape: number[], d: DwSpec, name: string): string {
+export function dwWeightGradNchwc(g: Graph, x: string, dz: string, xShape: number[], zShape: number[], d: DwSpec, name: string, xBlocked?: string): string {
   const [B, C, H, W] = xShape;
   const [, , Ho, Wo] = zShape;
   const kh = H + 2 * d.pad - d.s * (Ho - 1);
   const kw = W + 2 * d.pad - d.s * (Wo - 1);
-  const x1 = g.op('Reshape', [x, i64(g, `${name}:xs`, [1, B * C, H, W])], {}, `${name}:x1`);
-  const xr = g.node('ReorderInput', [x1], { channels_last: attr.int(0) }, { name: `${name}:rin`, domain: NCHWC })[0];
+  // With C % blk == 0 the NCHWc buffer of x [B, C, H, W] ([B, C/blk, H, W, blk]) is byte for byte the
+  // NCHWc buffer of [1, B*C, H, W]: reuse the forward recompute's ReorderInput instead of redoing it.
+  const xr = xBlocked
+    ? g.op('Reshape', [xBlocked, i64(g, `${name}:xs`, [1, B * C, H, W])], {}, `${name}:xb`)
+    : g.node('ReorderInput', [g.op('Reshape', [x, i64(g, `${name}:xs`, [1, B * C, H, W])], {}, `${name}:x1`)],
+      { channels_last: attr.int(0) }, { name: `${name}:rin`, domain: NCHWC })[0];
   const wr = dwReorderWeight(g, dz, B * C, Ho, Wo, d.blk, `${name}:dz`);
   const y = g.node('Conv', [xr, wr], {
     kernel_shape: attr.ints([Ho, Wo]), strides: attr.ints([1, 1]), dilations: attr.ints([d.s, d.s]),

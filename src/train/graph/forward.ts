@@ -4,11 +4,10 @@
  *
  * The same emitter runs in two modes:
  * - `forward`: real Convs; training-mode BatchNorm computes batch mean / biased variance and
- *   normalises with them. Every BN'd conv output z [B, C, H, W] and every batch mean/var [C] is a
- *   graph output so the backward graph need not redo any conv.
- * - `recompute` (inside the backward graph): each conv is replaced by the saved z (a graph input) and
- *   BN statistics by the saved mean/var, so all activations the backward needs are rebuilt with
- *   cheap elementwise ops only (BN apply, sigmoid, mul, pools), instead of being copied out of ORT.
+ *   normalises with them. Every batch mean/var [C] is a graph output (running-stat update, backward);
+ *   so is the raw conv output z of the units `savesZ` selects (none by default).
+ * - `recompute` (inside the backward graph): the activations are rebuilt with BN statistics replaced
+ *   by the saved batch mean/var (no statistics pass); convs are redone unless their z was saved.
  */
 import type { ConvUnit, ResolvedLayer, ResolvedModel } from '../../model/resolve.js';
 import type { BnSettings } from '../../onnx/fold.js';
@@ -55,6 +54,18 @@ export type Shapes = Map<string, number[]>;
 
 const convOut = (h: number, k: number, s: number, p: number): number => Math.floor((h + 2 * p - k) / s) + 1;
 
+/**
+ * Whether the forward hands this unit's raw conv output z to the backward (else the backward
+ * recomputes the conv from its input). Policy: recompute everything. Handing z over costs a copy out
+ * of ORT into JS per step (~25 MB per image at 320; measured ~2 ms/MB under load, several elementwise
+ * passes' worth) and the memory to hold it; redoing the convs in the backward graph costs about the
+ * same time (measured at B 8: CPU time 'none' <= 'dw' <= 'all' by ~10%) and keeps the working set small.
+ */
+export function savesZ(u: ConvUnit): boolean {
+  void u;
+  return false;
+}
+
 export class ForwardEmitter {
   constructor(
     readonly g: Graph,
@@ -90,22 +101,23 @@ export class ForwardEmitter {
     const zShape = [B, u.cOut, convOut(H, u.k, u.s, u.pad), convOut(W, u.k, u.s, u.pad)];
     const base = u.weight.replace(/\.weight$/, '');
     let z: string;
-    if (this.mode === 'forward') {
+    const saved = u.bn !== null && u.bn !== undefined && savesZ(u);
+    if (this.mode === 'forward' || (u.bn && !saved)) {
       const w = this.input(u.weight, [u.cOut, u.cIn / u.groups, u.k, u.k]);
       const b = u.bias ? this.input(u.bias, [u.cOut]) : null;
-      const name = u.bn ? savedZ(u.weight) : `${base}:conv`;
+      const name = saved ? savedZ(u.weight) : `${base}:conv`;
       z = this.set(useNchwcDw(u, this.blk)
         ? dwConvNchwc(this.g, x, w, b, { c: u.cOut, k: u.k, s: u.s, pad: u.pad, blk: this.blk }, name)
         : this.g.op('Conv', b ? [x, w, b] : [x, w], {
           kernel_shape: attr.ints([u.k, u.k]), strides: attr.ints([u.s, u.s]), pads: attr.ints([u.pad, u.pad, u.pad, u.pad]),
           group: attr.int(u.groups), dilations: attr.ints([1, 1]),
         }, name), zShape);
-    } else if (u.bn) {
+    } else if (saved) {
       z = this.input(savedZ(u.weight), zShape);
     } else {
       return { unit: u, x, z: '', u: '', s: '', a: '', mean: '', var: '' };
     }
-    if (this.mode === 'forward' && u.bn) this.g.output(z, 'float32', zShape);
+    if (this.mode === 'forward' && saved) this.g.output(z, 'float32', zShape);
     let y = z;
     let mean = '';
     let vr = '';

@@ -4,6 +4,7 @@
  * `torch.cat([xi.view(b, no, -1) for xi in feats], 2)`.
  */
 import { LeyoloError } from '../../errors.js';
+import { expNonPos } from './fastmath.js';
 
 /** Number of DFL bins per box side (Detect.reg_max). */
 export const REG_MAX = 16;
@@ -75,7 +76,7 @@ export function softmaxExpect(data: FloatArray, base: number, step: number, p: F
   for (let k = 0; k < REG_MAX; k++) m = Math.max(m, data[base + k * step]);
   let s = 0;
   for (let k = 0; k < REG_MAX; k++) {
-    const e = Math.exp(data[base + k * step] - m);
+    const e = expNonPos(data[base + k * step] - m);
     p[k] = e;
     s += e;
   }
