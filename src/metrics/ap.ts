@@ -3,6 +3,7 @@
  * from the published algorithm: 101-point interpolated AP (trapezoid over the precision envelope),
  * P/R/F1 curves on 1000 confidence points, P and R at the max of the smoothed mean F1 curve.
  */
+import { pyRound } from '../image/letterbox.js';
 import { npArgsortQuick, npInterp, npLinspace, npTrapz } from './numeric.js';
 
 /** 1000 confidence points 0..1 (x axis of the P/R/F1 curves), np.linspace(0, 1, 1000). */
@@ -51,11 +52,6 @@ export function smooth(y: ArrayLike<number>, f = 0.05): Float64Array {
   return out;
 }
 
-/** Python's round() (half to even) for the filter width. */
-function pyRound(x: number): number {
-  const r = Math.round(x);
-  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
-}
 
 /** Inputs of ap_per_class: one row per prediction, over the whole dataset. */
 export interface ApInputs {

@@ -4,6 +4,7 @@
  */
 import { LeyoloError } from '../errors.js';
 import type { Detection } from './candidates.js';
+import { pyRound } from '../image/letterbox.js';
 
 const f32 = Math.fround;
 
@@ -20,14 +21,7 @@ export interface RatioPad {
   padY: number;
 }
 
-/** Python's round(): halves go to the even neighbour. */
-export function pyRound(x: number): number {
-  const f = Math.floor(x);
-  const d = x - f;
-  if (d > 0.5) return f + 1;
-  if (d < 0.5) return f;
-  return f % 2 === 0 ? f : f + 1;
-}
+export { pyRound };
 
 /**
  * The gain and padding Ultralytics infers when no ratio_pad is given:

@@ -82,15 +82,22 @@ class Backward {
     }
     this.shapes.set(d, zShape);
     if (u.bias) this.out(u.bias, this.biasGrad(u, d, dbeta), [u.cOut]);
-    // the recompute's NCHWc copy of x (dwConvNchwc names it '<z>:rin'), when the conv was redone
-    const xBlocked = r.z && useNchwcDw(u, this.fwd.blk) && !savesZ(u) ? `${r.z}:rin` : undefined;
-    const dW = convWeightGrad(this.g, this.shapes, r.x, d, u, this.fwd.blk, xBlocked);
+    let dx: string | null = null;
+    if (r.x !== this.images) {
+      this.fwd.input(u.weight, wShape);
+      const w = k4 ? this.g.op('Mul', [u.weight, k4], {}, `${u.weight}:wk`) : u.weight;
+      dx = convInputGrad(this.g, this.shapes, d, u, xShape, this.fwd.blk, w);
+      this.shapes.set(dx, xShape);
+    }
+    // NCHWc copies made above that the depthwise weight gradient can reuse (dwConvNchwc names the
+    // reordered input '<output>:rin'): x from the recompute (if its conv was redone), dz from dx (stride 1).
+    const dw = useNchwcDw(u, this.fwd.blk);
+    const blocked = {
+      x: dw && r.z && !savesZ(u) ? `${r.z}:rin` : undefined,
+      dz: dw && dx && u.s === 1 ? `${dx}:rin` : undefined,
+    };
+    const dW = convWeightGrad(this.g, this.shapes, r.x, d, u, this.fwd.blk, blocked);
     this.out(u.weight, k4 ? this.g.op('Mul', [dW, k4], {}, `${u.weight}:dWk`) : dW, wShape);
-    if (r.x === this.images) return null;
-    this.fwd.input(u.weight, wShape);
-    const w = k4 ? this.g.op('Mul', [u.weight, k4], {}, `${u.weight}:wk`) : u.weight;
-    const dx = convInputGrad(this.g, this.shapes, d, u, xShape, this.fwd.blk, w);
-    this.shapes.set(dx, xShape);
     return dx;
   }
 

@@ -27,13 +27,13 @@ function need(shapes: Shapes, n: string): number[] {
 const base = (u: ConvUnit): string => u.weight.replace(/\.weight$/, '');
 const isDepthwise = (u: ConvUnit): boolean => u.groups > 1 && u.groups === u.cIn && u.cIn === u.cOut;
 
-/** d loss / d W of one conv unit, [cOut, cIn/g, k, k] (`xBlocked`: x already in NCHWc, depthwise only). */
-export function convWeightGrad(g: Graph, shapes: Shapes, x: string, dz: string, u: ConvUnit, blk = 0, xBlocked?: string): string {
+/** d loss / d W of one conv unit, [cOut, cIn/g, k, k] (`blocked`: x / dz already in NCHWc, depthwise only). */
+export function convWeightGrad(g: Graph, shapes: Shapes, x: string, dz: string, u: ConvUnit, blk = 0, blocked: { x?: string; dz?: string } = {}): string {
   const n = base(u);
   const [B, cIn, H, W] = need(shapes, x);
   const [, cOut, Ho, Wo] = need(shapes, dz);
   if (useNchwcDw(u, blk)) {
-    return dwWeightGradNchwc(g, x, dz, [B, cIn, H, W], need(shapes, dz), { c: cIn, k: u.k, s: u.s, pad: u.pad, blk }, `${n}:dW`, xBlocked);
+    return dwWeightGradNchwc(g, x, dz, [B, cIn, H, W], need(shapes, dz), { c: cIn, k: u.k, s: u.s, pad: u.pad, blk }, `${n}:dW`, blocked.x, blocked.dz);
   }
   if (u.k === 1 && u.s === 1 && u.groups === 1 && u.pad === 0) {
     const dz3 = g.op('Reshape', [dz, g.constI64(`${n}:dz3`, [3], [B, cOut, Ho * Wo])], {}, `${n}:dzr`);

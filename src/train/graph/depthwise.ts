@@ -48,9 +48,12 @@ export function dwConvNchwc(g: Graph, x: string, w: string, bias: string | null,
  * dW [C, 1, k, k] of a depthwise conv: dW[c, i, j] = sum_{b,y,x} dz[b,c,y,x] xpad[b,c,s y+i,s x+j].
  * Per (b, c) this is a correlation of x with dz as the kernel, i.e. ONE depthwise conv over
  * [1, B*C, H, W] whose runtime kernel is dz [B*C, 1, Ho, Wo] (stride -> dilation), giving
- * [1, B*C, kh', kw'] -> sum over B -> slice to k x k.
+ * [1, B*C, kh', kw'] -> sum over B -> slice to k x k. `xBlocked` / `dzBlocked`: x / dz already in
+ * NCHWc (as [B, C, ., .] buffers), reused instead of reordering again.
  */
-export function dwWeightGradNchwc(g: Graph, x: string, dz: string, xShape: number[], zShape: number[], d: DwSpec, name: string, xBlocked?: string): string {
+export function dwWeightGradNchwc(
+  g: Graph, x: string, dz: string, xShape: number[], zShape: number[], d: DwSpec, name: string, xBlocked?: string, dzBlocked?: string,
+): string {
   const [B, C, H, W] = xShape;
   const [, , Ho, Wo] = zShape;
   const kh = H + 2 * d.pad - d.s * (Ho - 1);
@@ -61,7 +64,11 @@ export function dwWeightGradNchwc(g: Graph, x: string, dz: string, xShape: numbe
     ? g.op('Reshape', [xBlocked, i64(g, `${name}:xs`, [1, B * C, H, W])], {}, `${name}:xb`)
     : g.node('ReorderInput', [g.op('Reshape', [x, i64(g, `${name}:xs`, [1, B * C, H, W])], {}, `${name}:x1`)],
       { channels_last: attr.int(0) }, { name: `${name}:rin`, domain: NCHWC })[0];
-  const wr = dwReorderWeight(g, dz, B * C, Ho, Wo, d.blk, `${name}:dz`);
+  // The runtime kernel layout [B*C/blk, Ho, Wo, blk] is the NCHWc buffer of dz: reuse the input
+  // gradient's ReorderInput of dz when there is one (stride 1) instead of a Transpose.
+  const wr = dzBlocked
+    ? g.op('Reshape', [dzBlocked, i64(g, `${name}:dzs`, [B * C, 1, Ho, Wo])], {}, `${name}:dzb`)
+    : dwReorderWeight(g, dz, B * C, Ho, Wo, d.blk, `${name}:dz`);
   const y = g.node('Conv', [xr, wr], {
     kernel_shape: attr.ints([Ho, Wo]), strides: attr.ints([1, 1]), dilations: attr.ints([d.s, d.s]),
     pads: attr.ints([d.pad, d.pad, d.pad, d.pad]), group: attr.int(B * C),

@@ -12,6 +12,7 @@
 import type { ConvUnit, ResolvedLayer, ResolvedModel } from '../../model/resolve.js';
 import type { BnSettings } from '../../onnx/fold.js';
 import { Graph, attr } from '../../onnx/ir.js';
+import type { AttrValue } from '../../onnx/ir.js';
 import { LeyoloError } from '../../errors.js';
 import { batchMean, batchVar, bnSetting, savedZ } from './names.js';
 import { dwConvNchwc, useNchwcDw } from './depthwise.js';
@@ -152,7 +153,7 @@ export class ForwardEmitter {
    * multiplied by 0), which become graph outputs for the running-stat update in TS and the backward.
    * Replaces ReduceMean/Sub/ReduceMean/ReduceSumSquare/... + BN (measured 3-4x cheaper).
    */
-  private trainBn(z: string, gamma: string, beta: string, bn: string, c: number, eps: Record<string, ReturnType<typeof attr.float>>): [string, string, string] {
+  private trainBn(z: string, gamma: string, beta: string, bn: string, c: number, eps: Record<string, AttrValue>): [string, string, string] {
     const zeros = this.g.constF(`${bn}:m0`, [c], new Float32Array(c));
     const ones = this.g.constF(`${bn}:v1`, [c], new Float32Array(c).fill(1));
     const outs = this.g.node('BatchNormalization', [z, gamma, beta, zeros, ones], { ...eps, momentum: attr.float(0), training_mode: attr.int(1) },
