@@ -10,7 +10,7 @@ import * as ort from 'onnxruntime-node';
 import { resolveModel, type ResolvedModel } from '../model/resolve.js';
 import { buildInferenceGraph } from '../onnx/inference.js';
 import { createSession } from '../onnx/session.js';
-import { randomStateDict } from '../model/random-weights.js';
+import { defaultBn, randomStateDict } from '../model/random-weights.js';
 import { readWeights } from '../weights/index.js';
 import type { Checkpoint } from '../weights/pt.js';
 import { fromCheckpoint } from '../node/load.js';
@@ -44,12 +44,13 @@ function checkpointFor(scale: ScaleName, shared: string): { ck: Checkpoint; real
   const nano = join(shared, 'weights', 'LeYOLONano.pt');
   if (scale === 'nano' && existsSync(nano)) return { ck: readWeights(readFileSync(nano)), real: true };
   const m = resolveModel({ scale });
-  const ck: Checkpoint = { stateDict: randomStateDict(m, 1), nc: 80, names: [], stride: m.strides, yaml: {}, bn: new Map(), meta: {} };
+  const stateDict = randomStateDict(m, 1);
+  const ck: Checkpoint = { stateDict, nc: 80, names: [], stride: m.strides, yaml: {}, bn: defaultBn(stateDict), meta: {} };
   return { ck, real: false };
 }
 
 async function modelOnly(m: ResolvedModel, ck: Checkpoint, size: number, batch: number, threads: number) {
-  const bytes = buildInferenceGraph(m, ck.stateDict, ck.bn.size ? ck.bn : 1e-3, { batch, height: size, width: size, decode: true, heads: false });
+  const bytes = buildInferenceGraph(m, ck.stateDict, ck.bn, { batch, height: size, width: size, decode: true, heads: false });
   const s = await createSession(bytes, { threads });
   const data = new Float32Array(batch * 3 * size * size).map((_, i) => ((i * 2654435761) % 1000) / 1000);
   const feed = { images: new ort.Tensor('float32', data, [batch, 3, size, size]) };

@@ -40,3 +40,14 @@ export function randomStateDict(m: ResolvedModel, seed = 0): StateDict {
   }
   return sd;
 }
+
+/**
+ * BatchNorm settings for a state dict that did not come from a checkpoint: the official values
+ * (eps 1e-3, momentum 0.03) for every `X` that has an `X.running_var`.
+ *
+ * @example
+ * const bn = defaultBn(randomStateDict(m)); // Map { 'model.0.bn' => { eps: 0.001, momentum: 0.03 }, ... }
+ */
+export function defaultBn(sd: StateDict): Map<string, { eps: number; momentum: number }> {
+  return new Map([...sd.keys()].filter((k) => k.endsWith('.running_var')).map((k) => [k.replace(/\.running_var$/, ''), { eps: 1e-3, momentum: 0.03 }]));
+}

@@ -23,6 +23,7 @@ import { TrainStep } from './step.js';
 import { Optimizer, autoOptimizer, clipGradNorm, groupOf, linearLf, schedule, type GroupIndex } from './optim.js';
 import { Ema } from './ema.js';
 import { initParams, bnWeightNames } from './init.js';
+import { defaultBn } from '../model/random-weights.js';
 import { resultsCsv, resultsSvg, type EpochRecord } from './report.js';
 import { loadState, saveState, saveWeights, type LoopState } from './state.js';
 import type { TrainConfig } from './config.js';
@@ -81,7 +82,7 @@ function setup(model: TrainModel, data: TrainData, cfg: TrainConfig, out: TrainO
   const nc = data.train.names.length;
   const m = resolveModel({ scale: model.scale, nc });
   const { params } = initParams(m, model.ck, cfg.seed);
-  const bn = model.ck?.bn.size ? model.ck.bn : new Map([...params.keys()].filter((k) => k.endsWith('.running_var')).map((k) => [k.replace(/\.running_var$/, ''), { eps: 1e-3, momentum: 0.03 }]));
+  const bn = model.ck?.bn.size ? model.ck.bn : defaultBn(params);
   const nb = Math.ceil(data.train.items.length / cfg.batch);
   const accumulate = Math.max(Math.round(cfg.nbs / cfg.batch), 1);
   const weightDecay = (cfg.weightDecay * cfg.batch * accumulate) / cfg.nbs;
