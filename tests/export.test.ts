@@ -6,7 +6,8 @@
  *   inside a dynamic batch of 2;
  * - static and dynamic exports load (loadOnnxBytes, the loader behind load() for .onnx) and give
  *   the detections of the .pt checkpoint;
- * - fp16 and int8 exports run and stay close to fp32 (bounds explained at each check).
+ * - fp16 and int8 exports run and stay close to fp32 (bounds explained at each check; int8 over
+ *   bus, zidane and the coco8 val images).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -132,7 +133,7 @@ test('load() reads an exported .onnx like the .pt', async () => {
   }
 });
 
-test('fp16 and int8 exports run and stay close to fp32 on bus.jpg @320', async () => {
+test('fp16 export stays close to fp32 on bus.jpg @320', async () => {
   const pt = await fromCheckpoint(ck, { imgsz: 320, threads: 2 });
   const [ref] = await pt.detectImages([images.bus], { conf: 0.25 }, 'square');
   assert.ok(ref.length >= 4);
@@ -141,19 +142,43 @@ test('fp16 and int8 exports run and stay close to fp32 on bus.jpg @320', async (
   const half = await loadOnnxBytes(await exportOnnx(ck, { imgsz: 320, half: true }), { imgsz: 320, threads: 2 });
   assertSameDets(ref, (await half.detectImages([images.bus], { conf: 0.25 }))[0], 0.99, 0.01, 'fp16');
   await half.dispose();
-  // int8, calibrated on the 4 coco8 train images (percentile 99.99). Per-tensor uint8 activations
-  // cost LeYOLO-Nano a lot (coco128 mAP50-95 27.4 vs 33.6 at 320, see the export report), so the
-  // check is detection-level agreement, not equality: every fp32 detection (bus + 3 persons) has an
-  // int8 detection of the same class with IoU >= 0.8 at conf 0.1 (int8 scores drop by up to ~0.35),
-  // and every confident (>= 0.5) int8 detection has an fp32 counterpart at conf 0.1.
+  await pt.dispose();
+});
+
+test('int8 export (hybrid ranges, Nano stem in float32) agrees with fp32 @320', async () => {
+  const pt = await fromCheckpoint(ck, { imgsz: 320, threads: 2 });
+  // Calibrated on the 4 coco8 train images. The default export ranks tensors by sensitivity
+  // (~30 s here); the test pins the 4 it ranks first for Nano at both 320 and 640 (the stem's
+  // model.1 and the first expand conv; sensitivity itself is unit-tested in src/export).
+  const keepFloat = ['model.1.c.conv', 'model.1.c.silu', 'model.3.layers.0.c.conv', 'model.3.layers.0.c.silu'];
   const dir = join(shared, 'datasets/coco8/images/train');
   const calib = readdirSync(dir).sort().map((f) => () => decodeImage(join(dir, f)));
-  const q = await loadOnnxBytes(await exportOnnx(ck, { imgsz: 320, int8: { images: calib }, threads: 2 }), { imgsz: 320, threads: 2 });
-  const [got] = await q.detectImages([images.bus], { conf: 0.1 });
-  const [refLow] = await pt.detectImages([images.bus], { conf: 0.1 }, 'square');
-  const matches = (a: Detection, list: Detection[]) => list.some((b) => b.classId === a.classId && iou(a.box, b.box) >= 0.8);
-  for (const d of ref) assert.ok(matches(d, got), `fp32 ${d.label} ${d.score.toFixed(3)} has no int8 match`);
-  for (const d of got.filter((x) => x.score >= 0.5)) assert.ok(matches(d, refLow), `int8 ${d.label} ${d.score.toFixed(3)} has no fp32 match`);
+  const bytes = await exportOnnx(ck, { imgsz: 320, int8: { images: calib, keepFloat }, threads: 2 });
+  assert.deepEqual(JSON.parse(onnxInfo(bytes).metadata.leyolo_export).int8.keepFloat, keepFloat);
+  const q = await loadOnnxBytes(bytes, { imgsz: 320, threads: 2 });
+  const vdir = join(shared, 'datasets/coco8/images/val');
+  const imgs = [images.bus, images.zidane, ...(await Promise.all(readdirSync(vdir).sort().map((f) => decodeImage(join(vdir, f)))))];
+  const diffs: number[] = [];
+  for (const img of imgs) {
+    const [ref] = await pt.detectImages([img], { conf: 0.25 }, 'square');
+    const [got] = await q.detectImages([img], { conf: 0.05 });
+    const [refLow] = await pt.detectImages([img], { conf: 0.05 }, 'square');
+    // Every fp32 detection (12 over the 6 images) has an int8 one of the same class with IoU >= 0.8
+    // (measured min 0.83) and a score within 0.25 (measured max 0.19, a 0.32 tie; coco128 mAP50-95
+    // is 32.9 int8 vs 33.5 fp32 with the default export).
+    for (const d of ref) {
+      const m = got.filter((b) => b.classId === d.classId && iou(d.box, b.box) >= 0.8).sort((a, b) => Math.abs(a.score - d.score) - Math.abs(b.score - d.score))[0];
+      assert.ok(m, `fp32 ${d.label} ${d.score.toFixed(3)} has no int8 match`);
+      assert.ok(Math.abs(m.score - d.score) <= 0.25, `${d.label} score ${d.score.toFixed(3)} vs int8 ${m.score.toFixed(3)}`);
+      diffs.push(Math.abs(m.score - d.score));
+    }
+    const matches = (a: Detection, list: Detection[]) => list.some((b) => b.classId === a.classId && iou(a.box, b.box) >= 0.8);
+    for (const d of got.filter((x) => x.score >= 0.5)) assert.ok(matches(d, refLow), `int8 ${d.label} ${d.score.toFixed(3)} has no fp32 match`);
+  }
+  assert.ok(diffs.length >= 10, 'the check needs detections');
+  // Mean |score diff| measured 0.05 (the earlier percentile-only export dropped scores by up to 0.35).
+  const mean = diffs.reduce((a, b) => a + b, 0) / diffs.length;
+  assert.ok(mean <= 0.1, `mean int8 score diff ${mean.toFixed(3)}`);
   await q.dispose();
   await pt.dispose();
 });

@@ -13,7 +13,10 @@ import { Graph, attr, serializeModel } from '../onnx/ir.js';
 import { f16BitsToF32, f32ToF16Bits } from './f16.js';
 import { toHalf } from './half.js';
 import { decodeModel, graphOf } from './proto.js';
-import { quantizableTensors, quantizeQdq, u8Params } from './quantize.js';
+import { siluInputs, withOutputs } from './calibrate.js';
+import { quantizableTensors, quantizeQdq, u8Params, type Range } from './quantize.js';
+import { bestRange } from './range-search.js';
+import { sensitivity } from './sensitivity.js';
 
 test('f32ToF16Bits rounds to nearest even and handles the edges', () => {
   assert.equal(f32ToF16Bits(1), 0x3c00);
@@ -39,8 +42,11 @@ test('u8Params keeps 0 exact and covers the range', () => {
   assert.deepEqual(u8Params({ min: 2, max: 3 }), { scale: Math.fround(3 / 255), zeroPoint: 0 }); // widened to include 0
 });
 
-/** conv(3x3) -> SiLU -> depthwise conv -> SiLU -> (+ residual) -> head conv 1x1 feeding a "decode" node. */
-function tinyGraph(): Uint8Array {
+/**
+ * conv(3x3) -> SiLU -> depthwise conv -> SiLU -> (+ residual) -> head conv 1x1 feeding a "decode"
+ * node; `head` = 6 gives the decoded layout [1, 4 + nc, N] (nc = 2, N = 256) that sensitivity reads.
+ */
+function tinyGraph(head = 4): Uint8Array {
   const g = new Graph('tiny');
   g.input('images', 'float32', [1, 3, 16, 16]);
   const conv = (x: string, name: string, cOut: number, cIn: number, k: number, group: number, act: boolean) => {
@@ -52,8 +58,8 @@ function tinyGraph(): Uint8Array {
   const a = conv('images', 'c0', 8, 3, 3, 1, true);
   const d = conv(a, 'c1', 8, 8, 3, 8, true);
   const r = g.op('Add', [a, d], {}, 'res');
-  const h = conv(r, 'head', 4, 8, 1, 1, false);
-  g.output(g.op('Sigmoid', [h], {}, 'decoded'), 'float32', [1, 4, 16, 16]);
+  const h = conv(r, 'head', head, 8, 1, 1, false);
+  g.output(g.op('Sigmoid', [h], {}, 'decoded'), 'float32', [1, head, 16, 16]);
   return serializeModel(g, {});
 }
 
@@ -67,18 +73,34 @@ async function runOnce(bytes: Uint8Array, x: Float32Array, optimizedPath?: strin
 
 const input = Float32Array.from({ length: 3 * 16 * 16 }, (_, i) => Math.round(127.5 + 127.5 * Math.sin(i * 0.37)) / 255);
 
+/** Ranges from the float32 run itself (what calibration computes on this one image). */
+async function exactRanges(fp32: Uint8Array, tensors: string[]): Promise<Map<string, Range>> {
+  const s = await ort.InferenceSession.create(withOutputs(fp32, tensors));
+  const res = await s.run({ images: new ort.Tensor('float32', input, [1, 3, 16, 16]) }, tensors);
+  await s.release();
+  return new Map(tensors.map((t) => {
+    const d = res[t].data as Float32Array;
+    return [t, { min: Math.min(...d), max: Math.max(...d) }];
+  }));
+}
+
+/** Op types of the model ORT runs after its 'extended' (QDQ fusion) optimizations. */
+async function fusedOps(bytes: Uint8Array): Promise<string[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'leyolo-qdq-'));
+  try {
+    await runOnce(bytes, input, join(dir, 'opt.onnx'));
+    return (graphOf(decodeModel(new Uint8Array(readFileSync(join(dir, 'opt.onnx'))))).node ?? []).map((n) => n.opType ?? '');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 test('QDQ quantization is fused by ORT into QLinear kernels and stays close to float32', async () => {
   const fp32 = tinyGraph();
   const tensors = quantizableTensors(fp32);
   assert.ok(!tensors.includes('head.conv'), 'the head conv feeding the decode stays float32');
   // Ranges from the float32 run itself (what calibration computes on this one image).
-  const { withOutputs } = await import('./calibrate.js');
-  const s = await ort.InferenceSession.create(withOutputs(fp32, tensors));
-  const res = await s.run({ images: new ort.Tensor('float32', input, [1, 3, 16, 16]) }, tensors);
-  const ranges = new Map(tensors.map((t) => {
-    const d = res[t].data as Float32Array;
-    return [t, { min: Math.min(...d), max: Math.max(...d) }];
-  }));
+  const ranges = await exactRanges(fp32, tensors);
   const q = quantizeQdq(fp32, ranges);
   const dir = mkdtempSync(join(tmpdir(), 'leyolo-qdq-'));
   try {
@@ -110,4 +132,55 @@ test('toHalf keeps the float32 interface and stays within fp16 precision', async
   for (let i = 0; i < ref.length; i++) m = Math.max(m, Math.abs(ref[i] - out[i]));
   // fp16 rounding (2^-11 relative) of weights and activations through 3 layers, outputs in [0, 1].
   assert.ok(m < 5e-3 && m > 0, `fp16 vs fp32 max abs diff ${m}`);
+});
+
+/** Histogram helper: `bins` counts over [min, max] from a density function of the bin centre. */
+function hist(min: number, max: number, bins: number, density: (x: number) => number) {
+  const counts = Float64Array.from({ length: bins }, (_, i) => density(min + ((i + 0.5) * (max - min)) / bins));
+  return { min, max, counts };
+}
+
+test('bestRange: keeps a uniform range, clips rare outliers, and clips where SiLU is flat', () => {
+  const uniform = bestRange(hist(-1, 1, 256, () => 1), 'identity');
+  // Uniform data: any clipping costs more than the step it saves.
+  assert.ok(uniform.min <= -0.9 && uniform.max >= 0.9, JSON.stringify(uniform));
+  // 2e7 values in [-1, 1] and one at 100: spanning 100 would make the step 50x coarser for all of
+  // them (2e7 * 0.4^2 / 12 = 2.6e5), clipping costs that one value 99^2 = 1e4.
+  const outlier = bestRange(hist(-1, 100, 1010, (x) => (x < 1 ? 1e6 : x > 99.9 ? 1 : 0)), 'identity');
+  assert.ok(outlier.max < 10 && outlier.min <= -0.9, JSON.stringify(outlier));
+  // A pre-activation spread over [-90, 10] (LeYOLO's model.1): after SiLU everything below ~-8 is
+  // ~0 (silu(-8) = -0.003), so the SiLU objective clips the negative side hard; identity cannot.
+  const pre = hist(-90, 10, 1000, () => 1);
+  const s = bestRange(pre, 'silu');
+  const id = bestRange(pre, 'identity');
+  assert.ok(s.min > -15 && s.min < -3 && s.max >= 9.5, `silu ${JSON.stringify(s)}`);
+  assert.ok(id.min < -50, `identity ${JSON.stringify(id)}`);
+});
+
+test('siluInputs finds the pre-activations that only feed x * sigmoid(x)', () => {
+  const silu = siluInputs(tinyGraph());
+  assert.deepEqual([...silu].sort(), ['c0.conv', 'c1.conv']); // head.conv feeds a plain Sigmoid (the "decode")
+});
+
+test('keepFloat leaves a tensor in float32 and its consumer conv unfused', async () => {
+  const fp32 = tinyGraph();
+  const ranges = await exactRanges(fp32, quantizableTensors(fp32));
+  const mixed = quantizeQdq(fp32, ranges, { keepFloat: ['c0.silu'] });
+  const nodes = graphOf(decodeModel(mixed)).node ?? [];
+  assert.ok(!nodes.some((n) => n.opType === 'QuantizeLinear' && n.input?.[0] === 'c0.silu'), 'no Q on the kept tensor');
+  // c0 (images -> c0.conv, both quantized) still fuses; c1 reads the float c0.silu: float conv.
+  assert.equal((await fusedOps(mixed)).filter((o) => o === 'QLinearConv').length, 1);
+});
+
+test('sensitivity ranks a badly quantized tensor first', async () => {
+  const fp32 = tinyGraph(6);
+  const tensors = quantizableTensors(fp32).filter((t) => t !== 'images');
+  const ranges = await exactRanges(fp32, tensors);
+  // c1.conv's true range is a few units: [-1000, 1000] gives it an 8-unit step, far worse than the rest.
+  ranges.set('c1.conv', { min: -1000, max: 1000 });
+  const err = await sensitivity(fp32, tensors, ranges, [input], 16, 1);
+  const ranked = [...err].sort((a, b) => b[1] - a[1]);
+  assert.equal(ranked[0][0], 'c1.conv', JSON.stringify(ranked));
+  assert.ok(ranked.every(([, e]) => e >= 0 && Number.isFinite(e)));
+  assert.ok(ranked[0][1] > 10 * ranked[1][1], JSON.stringify(ranked));
 });

@@ -11,11 +11,12 @@ import type { ScaleName } from '../model/table.js';
 import { inferenceGraph } from '../onnx/inference.js';
 import { serializeModel } from '../onnx/ir.js';
 import type { Checkpoint } from '../weights/pt.js';
-import { calibrate } from './calibrate.js';
+import { calibrate, letterboxedInputs, type CalibrationMethod } from './calibrate.js';
 import { toHalf } from './half.js';
 import { appendNms, type NmsSettings } from './nms.js';
 import { decodeModel, encodeModel, setMetadata } from './proto.js';
 import { quantizableTensors, quantizeQdq, type QuantizeOptions } from './quantize.js';
+import { sensitivity, sensitivityCandidates } from './sensitivity.js';
 
 export type { NmsSettings } from './nms.js';
 
@@ -23,8 +24,17 @@ export type { NmsSettings } from './nms.js';
 export interface Int8Options extends QuantizeOptions {
   /** Calibration images (loaded lazily, one at a time). */
   images: readonly (() => Promise<RgbImage>)[];
-  method?: 'minmax' | 'percentile' | 'mse';
+  /** Range method (default 'hybrid', see calibrate.ts). */
+  method?: CalibrationMethod;
   percentile?: number;
+  /**
+   * Mixed precision: leave the `keep` activation tensors whose quantization alone moves the output
+   * most (sensitivity.ts, measured on the first `sensitivityImages` calibration images) in float32.
+   * Default 8; 0 = quantize everything. Ignored when `keepFloat` is given.
+   */
+  keep?: number;
+  /** Calibration images used for the sensitivity ranking (default 2). */
+  sensitivityImages?: number;
   onImage?: (i: number, n: number) => void;
 }
 
@@ -81,7 +91,7 @@ export async function exportOnnx(ck: Checkpoint, o: ExportOptions = {}): Promise
   const settings = {
     imgsz, dynamic: o.dynamic ?? false, batch: o.dynamic ? 'dynamic' : o.batch ?? 1, heads: o.heads ?? false,
     precision: o.half ? 'fp16' : o.int8 ? 'int8' : 'fp32', nms: o.nms ?? null,
-    ...(o.int8 ? { int8: { method: o.int8.method ?? 'percentile', images: o.int8.images.length, ops: o.int8.ops ?? 'all', keepHeadFp32: o.int8.keepHeadFp32 ?? true } } : {}),
+    ...(o.int8 ? { int8: { method: o.int8.method ?? 'hybrid', images: o.int8.images.length, ops: o.int8.ops ?? 'all', keepHeadFp32: o.int8.keepHeadFp32 ?? true } } : {}),
   };
   const metadata: Record<string, string> = {
     nc: String(m.nc), scale: m.scale, stride: JSON.stringify(m.strides), names: JSON.stringify(names),
@@ -90,16 +100,30 @@ export async function exportOnnx(ck: Checkpoint, o: ExportOptions = {}): Promise
   };
   let bytes = serializeModel(g, { opset: 17, metadata });
   if (o.half) bytes = toHalf(bytes);
-  if (o.int8) bytes = await toInt8(bytes, imgsz, o.int8, o.threads);
+  if (o.int8) {
+    const r = await toInt8(bytes, imgsz, o.int8, o.threads);
+    bytes = r.bytes;
+    metadata.leyolo_export = JSON.stringify({ ...settings, int8: { ...settings.int8, keepFloat: r.keepFloat } });
+  }
   const model = decodeModel(bytes);
   setMetadata(model, metadata);
   return encodeModel(model);
 }
 
-async function toInt8(fp32: Uint8Array, imgsz: number, q: Int8Options, threads?: number): Promise<Uint8Array> {
-  const tensors = quantizableTensors(fp32, q);
+/** Default number of activation tensors left in float32 by the sensitivity ranking. */
+export const DEFAULT_INT8_KEEP = 8;
+
+async function toInt8(fp32: Uint8Array, imgsz: number, q: Int8Options, threads?: number): Promise<{ bytes: Uint8Array; keepFloat: readonly string[] }> {
+  const tensors = quantizableTensors(fp32, { ...q, keepFloat: [] });
   const ranges = await calibrate(fp32, tensors.filter((t) => t !== 'images'), q.images, { imgsz, method: q.method, percentile: q.percentile, threads, onImage: q.onImage });
   // The input is pixel / 255: [0, 1] exactly, so uint8 scale 1/255 represents every pixel value.
   ranges.set('images', { min: 0, max: 1 });
-  return quantizeQdq(fp32, ranges, q);
+  let keepFloat = q.keepFloat ?? [];
+  const keep = q.keep ?? DEFAULT_INT8_KEEP;
+  if (!q.keepFloat && keep > 0) {
+    const inputs = await letterboxedInputs(q.images, imgsz, q.sensitivityImages ?? 2);
+    const err = await sensitivity(fp32, sensitivityCandidates(fp32, tensors), ranges, inputs, imgsz, threads);
+    keepFloat = [...err].sort((a, b) => b[1] - a[1]).slice(0, keep).map(([t]) => t);
+  }
+  return { bytes: quantizeQdq(fp32, ranges, { ...q, keepFloat }), keepFloat };
 }

@@ -14,7 +14,7 @@ export type NodeP = onnxProto.onnx.INodeProto;
 export type TensorP = onnxProto.onnx.ITensorProto;
 
 /** ONNX TensorProto.DataType codes used here. */
-export const DT = { float: 1, uint8: 2, int8: 3, int32: 6, int64: 7, float16: 10 } as const;
+export const DT = { float: 1, uint8: 2, int8: 3, int32: 6, int64: 7, bool: 9, float16: 10 } as const;
 
 /** Decode ModelProto bytes (RUNTIME error if they are not an ONNX model). */
 export function decodeModel(bytes: Uint8Array): ModelP {

@@ -8,7 +8,9 @@
  * - activations: uint8 asymmetric per tensor, QuantizeLinear -> DequantizeLinear right after the
  *   producer (ORT fuses a node only when all of its outputs feed Q nodes), ranges from calibration;
  * - the float32 tail (decode, NMS) and, by default, the last 1x1 conv of every head branch stay
- *   float32: their outputs are box-distribution and class logits read directly by the decode.
+ *   float32: their outputs are box-distribution and class logits read directly by the decode;
+ * - mixed precision: `keepFloat` tensors get no Q/DQ, and a conv whose input or output is float
+ *   keeps float weights (ORT can only fuse DQ -> Conv -> Q into a QLinearConv).
  */
 import { LeyoloError } from '../errors.js';
 import { isTailNode } from './half.js';
