@@ -16,7 +16,7 @@ import { readWeights } from '../weights/index.js';
 import type { Checkpoint } from '../weights/pt.js';
 import { fromCheckpoint } from '../node/load.js';
 import type { ScaleName } from '../model/table.js';
-import { timePair, timeit, type Timing } from './stats.js';
+import { summarize, timeit, type Timing } from './stats.js';
 
 export interface BenchRow {
   config: string;
@@ -88,18 +88,41 @@ type T2 = { threads2?: { median_ms?: number; unfused?: { median_ms?: number } } 
 const pytorchMs = (shared: string, scale: ScaleName, size: number) => referenceMs(shared, 'official_pytorch_cpu_latency.json', `${scale}_${size}`, (r) => (r as T2).threads2?.unfused?.median_ms);
 const onnxRefMs = (shared: string, scale: ScaleName, size: number) => referenceMs(shared, 'official_onnx_ort_cpu_latency.json', `${scale}_${size}`, (r) => (r as T2).threads2?.median_ms);
 
+type Bench = { session: { release(): Promise<void> }; run: () => Promise<unknown> };
+
+/**
+ * Model-only timing of ours vs the official export in alternating blocks, with only ONE session alive
+ * at a time: an idle onnxruntime session's thread pool keeps spinning and steals the other's cores,
+ * which inflated both numbers ~2x when the two were interleaved run by run. Blocks alternate
+ * (ours, official, ours, ...) so slow drifts of machine load hit both alike.
+ */
+async function timeAlternating(mkA: () => Promise<Bench>, mkB: (() => Promise<Bench>) | null, runs: number): Promise<[Timing, Timing | null]> {
+  const blocks = 3;
+  const per = Math.ceil(runs / blocks);
+  const a: number[] = [];
+  const b: number[] = [];
+  for (let k = 0; k < blocks; k++) {
+    for (const [mk, out] of [[mkA, a], [mkB, b]] as const) {
+      if (!mk) continue;
+      const x = await mk();
+      const t = await timeit(x.run, { runs: per, warmup: 3 });
+      out.push(...t.samples);
+      await x.session.release();
+    }
+  }
+  return [summarize(a), mkB ? summarize(b) : null];
+}
+
 /** Benchmark one scale@size. */
 export async function benchConfig(o: BenchOptions, scale: ScaleName, size: number): Promise<BenchRow> {
   const { ck, real } = checkpointFor(scale, o.shared);
   const m = resolveModel({ scale, nc: ck.nc });
-  const ours = await modelOnly(m, ck, size, 1, o.threads);
-  const off = await official(o.shared, scale, size, o.threads);
-  let tOurs: Timing;
-  let tOff: Timing | null = null;
-  if (off) [tOurs, tOff] = await timePair(ours.run, off.run, { runs: o.runs });
-  else tOurs = await timeit(ours.run, { runs: o.runs });
-  await ours.session.release();
-  await off?.session.release();
+  const hasOfficial = existsSync(join(o.shared, 'reference', 'onnx', `leyolo${scale}_${size}.onnx`));
+  const [tOurs, tOff] = await timeAlternating(
+    () => modelOnly(m, ck, size, 1, o.threads),
+    hasOfficial ? async () => (await official(o.shared, scale, size, o.threads)) as Bench : null,
+    o.runs,
+  );
   // End to end: JPEG bytes -> decode -> letterbox -> forward -> NMS -> boxes, as users call it.
   const det = await fromCheckpoint(ck, { imgsz: size, threads: o.threads, scale });
   const jpeg = new Uint8Array(readFileSync(o.image));

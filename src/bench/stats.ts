@@ -8,13 +8,15 @@ export interface Timing {
   p90: number;
   min: number;
   runs: number;
+  /** The raw durations (ms), for pooling blocks. */
+  samples: number[];
 }
 
 /** Summary statistics of a list of durations in ms. */
 export function summarize(ms: number[]): Timing {
   const s = [...ms].sort((a, b) => a - b);
   const q = (p: number) => s[Math.min(s.length - 1, Math.max(0, Math.round(p * (s.length - 1))))] ?? NaN;
-  return { median: q(0.5), p10: q(0.1), p90: q(0.9), min: s[0] ?? NaN, runs: s.length };
+  return { median: q(0.5), p10: q(0.1), p90: q(0.9), min: s[0] ?? NaN, runs: s.length, samples: ms };
 }
 
 /**
@@ -34,28 +36,4 @@ export async function timeit(fn: () => Promise<unknown>, opts: { warmup?: number
     ms.push(performance.now() - t0);
   }
   return summarize(ms);
-}
-
-/**
- * Time two functions interleaved (A, B, A, B, ...) so that background load hits both equally;
- * returns both timings. This is how every ours-vs-official ratio is measured.
- */
-export async function timePair(a: () => Promise<unknown>, b: () => Promise<unknown>, opts: { warmup?: number; runs?: number } = {}): Promise<[Timing, Timing]> {
-  const warmup = opts.warmup ?? 5;
-  const runs = opts.runs ?? 30;
-  for (let i = 0; i < warmup; i++) {
-    await a();
-    await b();
-  }
-  const ta: number[] = [];
-  const tb: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    let t0 = performance.now();
-    await a();
-    ta.push(performance.now() - t0);
-    t0 = performance.now();
-    await b();
-    tb.push(performance.now() - t0);
-  }
-  return [summarize(ta), summarize(tb)];
 }
