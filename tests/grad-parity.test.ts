@@ -10,34 +10,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { resolveModel } from '../src/model/resolve.js';
 import { TrainStep } from '../src/train/step.js';
-import type { LossTargets } from '../src/train/loss/index.js';
+import { SHARED, LOSS_DIR, f32, loadTargets } from './loss-fixture.js';
 import { loadCheckpointFile } from '../src/weights/node.js';
 import type { StateDict } from '../src/tensor.js';
 
-const SHARED = fileURLToPath(new URL('../../shared/', import.meta.url));
-const DIR = `${SHARED}fixtures/loss/`;
+const DIR = LOSS_DIR;
 const WEIGHTS = `${SHARED}weights/LeYOLONano.pt`;
 const skip = existsSync(DIR) && existsSync(WEIGHTS) ? false : 'shared fixtures/weights not found';
 
-function f32(name: string): Float32Array {
-  const b = readFileSync(DIR + name);
-  return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
-}
-
-/** targets.bin: [n, 6] rows (batch_idx, cls, x, y, w, h), normalized xywh. */
-function loadTargets(): LossTargets {
-  const t = f32('targets.bin'), n = t.length / 6;
-  const out: LossTargets = { batchIdx: new Float32Array(n), cls: new Float32Array(n), boxes: new Float32Array(4 * n) };
-  for (let i = 0; i < n; i++) {
-    out.batchIdx[i] = t[6 * i];
-    out.cls[i] = t[6 * i + 1];
-    out.boxes.set(t.subarray(6 * i + 2, 6 * i + 6), 4 * i);
-  }
-  return out;
-}
 
 const copy = (sd: StateDict): StateDict => new Map([...sd].map(([k, v]) => [k, { shape: [...v.shape], data: Float32Array.from(v.data) }]));
 

@@ -5,11 +5,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { v8Loss } from '../src/train/loss/index.js';
-import type { LossTargets } from '../src/train/loss/index.js';
+import { LOSS_DIR, f32, loadTargets } from './loss-fixture.js';
 
-const DIR = fileURLToPath(new URL('../../shared/fixtures/loss/', import.meta.url));
+const DIR = LOSS_DIR;
 const skip = existsSync(DIR) ? false : 'shared fixtures not found';
 
 interface RunManifest {
@@ -22,22 +21,6 @@ interface RunManifest {
 
 function bytes(name: string): Buffer {
   return readFileSync(DIR + name);
-}
-function f32(name: string): Float32Array {
-  const b = bytes(name);
-  return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
-}
-
-/** targets.bin: [n, 6] float32 rows (batch_idx, cls, x, y, w, h), normalized xywh. */
-function loadTargets(): LossTargets {
-  const t = f32('targets.bin'), n = t.length / 6;
-  const out: LossTargets = { batchIdx: new Float32Array(n), cls: new Float32Array(n), boxes: new Float32Array(4 * n) };
-  for (let i = 0; i < n; i++) {
-    out.batchIdx[i] = t[6 * i];
-    out.cls[i] = t[6 * i + 1];
-    out.boxes.set(t.subarray(6 * i + 2, 6 * i + 6), 4 * i);
-  }
-  return out;
 }
 
 const relErr = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
