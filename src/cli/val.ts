@@ -48,10 +48,16 @@ export async function run(argv: string[]): Promise<void> {
     throw new LeyoloError('MODEL_MISMATCH', `the model has ${model.meta.nc} classes but the dataset has ${ds.names.length}`, 'validate with weights trained on this dataset');
   }
   const bar = new Progress('val', ds.items.length, 'img');
+  let shown = 0;
   const res = await validate(model, ds, {
     conf: num('conf', v.conf, 0.001, 0, 1), iou: num('iou', v.iou, 0.7, 0, 1), maxDet: int('max-det', v['max-det'], 300),
     batch: int('batch', v.batch, 1, 1, 1024), rect: v.rect === true,
-  }, { onBatch: (done) => bar.tick(done - (bar as unknown as { n: number }).n) });
+  }, {
+    onBatch: (done) => {
+      bar.tick(done - shown);
+      shown = done;
+    },
+  });
   bar.done();
   await model.dispose();
   process.stdout.write(`${formatUltralyticsTable(res.ultralytics, { perClass: true })}\n`);

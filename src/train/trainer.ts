@@ -83,7 +83,6 @@ function setup(model: TrainModel, data: TrainData, cfg: TrainConfig, out: TrainO
   const m = resolveModel({ scale: model.scale, nc });
   const { params } = initParams(m, model.ck, cfg.seed);
   const bn = model.ck?.bn.size ? model.ck.bn : defaultBn(params);
-  const nb = Math.ceil(data.train.items.length / cfg.batch);
   const accumulate = Math.max(Math.round(cfg.nbs / cfg.batch), 1);
   const weightDecay = (cfg.weightDecay * cfg.batch * accumulate) / cfg.nbs;
   const iterations = Math.ceil(data.train.items.length / Math.max(cfg.batch, cfg.nbs)) * cfg.epochs;
@@ -106,7 +105,6 @@ function setup(model: TrainModel, data: TrainData, cfg: TrainConfig, out: TrainO
     const last = model.ck;
     if (last) for (const [k, e] of ema.state) { const t = last.stateDict.get(k); if (t) e.set(t.data); }
   }
-  void nb;
   return { m, params, opt, ema, step: new TrainStep(m, { bn, threads: cfg.threads }), loop, bn, names: data.train.names };
 }
 
