@@ -136,9 +136,7 @@ async function predictVideo(model: NodeDetector, path: string, opts: DetectOptio
     const name = `${path}#${f++}`;
     out.push({ image: name, width, height, detections: dets });
     if (writer) {
-      const jpg = await annotate(frame, dets, 'png');
-      const sharp = (await import('sharp')).default;
-      await writer.write(new Uint8Array(await sharp(jpg).removeAlpha().raw().toBuffer()));
+      await writer.write(await annotate(frame, dets, 'raw'));
     } else await sink(name, frame, dets);
   }
   await writer?.close();

@@ -30,14 +30,16 @@ export function overlaySvg(width: number, height: number, dets: readonly Detecti
 }
 
 /**
- * Draw detections on an image file or RGB buffer and encode it as JPEG (or PNG for .png outputs).
+ * Draw detections on an RGB image and encode it as JPEG or PNG, or return raw RGB bytes (for video
+ * frames handed to ffmpeg, so no per-frame encode/decode round trip).
  *
  * @example
  * const jpg = await annotate({ width, height, data }, dets, 'jpeg');
  */
-export async function annotate(img: { width: number; height: number; data: Uint8Array }, dets: readonly Detection[], format: 'jpeg' | 'png' = 'jpeg'): Promise<Buffer> {
+export async function annotate(img: { width: number; height: number; data: Uint8Array }, dets: readonly Detection[], format: 'jpeg' | 'png' | 'raw' = 'jpeg'): Promise<Buffer> {
   const base = sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } });
   const svg = Buffer.from(overlaySvg(img.width, img.height, dets));
   const out = base.composite([{ input: svg, top: 0, left: 0 }]);
+  if (format === 'raw') return out.removeAlpha().raw().toBuffer();
   return format === 'png' ? out.png().toBuffer() : out.jpeg({ quality: 90 }).toBuffer();
 }
