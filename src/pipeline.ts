@@ -73,7 +73,7 @@ export async function runPipeline(
 
   // 4-6. candidates above conf -> class-offset NMS -> boxes back to original pixels.
   const results = boxed.map((b, i) => {
-    const cand = candidates(model, out, W, H, opts, i);
+    const cand = candidates(model, out, opts, i);
     const dets = nms(cand, opts);
     return scaleBoxes(dets, { w: W, h: H }, { w: b.info.srcW, h: b.info.srcH }, ratioPadOf(b.info));
   });
@@ -82,7 +82,7 @@ export async function runPipeline(
   return results;
 }
 
-function candidates(model: PipelineModel, out: Awaited<ReturnType<Engine['run']>>, W: number, H: number, opts: PipelineOptions, i: number): Candidates {
+function candidates(model: PipelineModel, out: Awaited<ReturnType<Engine['run']>>, opts: PipelineOptions, i: number): Candidates {
   if (out.decoded) {
     const N = out.decoded.shape[2];
     return candidatesFromDecoded(out.decoded.data, model.nc, N, opts.conf, opts.multiLabel, i);

@@ -64,7 +64,7 @@ export async function run(argv: string[]): Promise<void> {
   const model = await load({ weights: mo.weights, model: mo.model, imgsz: mo.imgsz, threads: mo.threads });
   const saveDir = v.save || v['save-txt'] ? nextRunDir(str(v.project) ?? join('runs', 'predict')) : undefined;
   const out: ImageResult[] = [];
-  const sink = makeSink(model, saveDir, { save: v.save === true, txt: v['save-txt'] === true, conf: v['save-conf'] === true, quiet: v.quiet === true || src.images.length > 20 });
+  const sink = makeSink(saveDir, { save: v.save === true, txt: v['save-txt'] === true, conf: v['save-conf'] === true, quiet: v.quiet === true || src.images.length > 20 });
   const bar = new Progress('predict', src.images.length, 'img', src.images.length > 1);
   // Decode the next image while the current one runs through the network.
   let next = src.images.length > 0 ? decodeNodeInput(src.images[0]) : undefined;
@@ -92,7 +92,7 @@ export async function run(argv: string[]): Promise<void> {
 
 type Sink = (name: string, img: RgbImage, dets: Detection[]) => Promise<void>;
 
-function makeSink(model: NodeDetector, dir: string | undefined, o: { save: boolean; txt: boolean; conf: boolean; quiet: boolean }): Sink {
+function makeSink(dir: string | undefined, o: { save: boolean; txt: boolean; conf: boolean; quiet: boolean }): Sink {
   return async (name, img, dets) => {
     if (!o.quiet) process.stdout.write(`${name}: ${img.width}x${img.height} ${summary(dets)}\n`);
     if (!dir) return;
