@@ -24,6 +24,8 @@ weights/best.safetensors, results.csv, results.png, args.json.
   --no-val          skip per-epoch validation      --val-fraction F   validate on a fraction of val images
   --project DIR     parent folder (runs/train)     --name NAME        run folder name (default: next number)
   --resume DIR      continue a run exactly (optimizer, EMA, epoch) from DIR (runs/train/N)
+  augmentation (Ultralytics defaults; 0 turns one off):
+  --hsv-h X (0.015) --hsv-s X (0.7) --hsv-v X (0.4) --fliplr P (0.5) --translate X (0.1) --scale X (0.5)
 `;
 
 interface RunArgs { data: string; images?: string; model: ScaleName; weights?: string; config: TrainConfig }
@@ -35,6 +37,7 @@ function configFrom(v: Record<string, string | boolean | undefined>): Partial<Tr
   };
   n('epochs', 'epochs'); n('imgsz', 'imgsz'); n('batch', 'batch'); n('patience', 'patience'); n('seed', 'seed'); n('close-mosaic', 'closeMosaic');
   n('workers', 'workers'); n('threads', 'threads'); n('nbs', 'nbs'); n('warmup-epochs', 'warmupEpochs', false); n('lr0', 'lr0', false); n('lrf', 'lrf', false); n('mosaic', 'mosaic', false); n('val-fraction', 'valFraction', false);
+  n('hsv-h', 'hsvH', false); n('hsv-s', 'hsvS', false); n('hsv-v', 'hsvV', false); n('fliplr', 'fliplr', false); n('translate', 'translate', false); n('scale', 'scale', false);
   if (v.optimizer !== undefined) o.optimizer = choice('optimizer', v.optimizer, ['auto', 'SGD', 'AdamW'] as const, 'auto');
   if (v['no-val']) o.val = false;
   return o;
@@ -47,6 +50,7 @@ export async function run(argv: string[]): Promise<void> {
     batch: { type: 'string' }, optimizer: { type: 'string' }, lr0: { type: 'string' }, lrf: { type: 'string' }, patience: { type: 'string' }, seed: { type: 'string' },
     'close-mosaic': { type: 'string' }, mosaic: { type: 'string' }, workers: { type: 'string' }, threads: { type: 'string' }, 'no-val': { type: 'boolean' },
     'val-fraction': { type: 'string' }, nbs: { type: 'string' }, 'warmup-epochs': { type: 'string' }, project: { type: 'string' }, name: { type: 'string' }, resume: { type: 'string' }, device: { type: 'string' },
+    'hsv-h': { type: 'string' }, 'hsv-s': { type: 'string' }, 'hsv-v': { type: 'string' }, fliplr: { type: 'string' }, translate: { type: 'string' }, scale: { type: 'string' },
   });
   if (v.help) return void process.stdout.write(HELP);
   if (v.device !== undefined && v.device !== 'cpu') throw new LeyoloError('BAD_ARGUMENT', `--device ${String(v.device)} is not available (onnxruntime-node CPU)`, 'use --device cpu');
@@ -82,8 +86,8 @@ export async function run(argv: string[]): Promise<void> {
   let bar: Progress | undefined;
   const res = await train({ scale, ck }, { train: trainDs, val: valDs }, cfg, { dir, resume: Boolean(resumeDir), args: { data: args.data, images: args.images, weights: args.weights } }, {
     shouldStop: () => stop,
+    onEpochStart: (s) => { bar = new Progress(`epoch ${s.epoch + 1}/${cfg.epochs}`, s.batches, 'batch'); },
     onBatchEnd: (s) => {
-      if (s.batch === 1) bar = new Progress(`epoch ${s.epoch + 1}/${cfg.epochs}`, s.batches, 'batch');
       bar?.tick(1, `box ${s.items.box.toFixed(3)} cls ${s.items.cls.toFixed(3)} dfl ${s.items.dfl.toFixed(3)} ${s.imgPerS.toFixed(1)} img/s`);
     },
     onEpochEnd: (r) => {

@@ -14,7 +14,7 @@ import type { BnSettings } from '../onnx/fold.js';
 import { createSession } from '../onnx/session.js';
 import type { Session } from '../onnx/session.js';
 import type { StateDict, Tensor } from '../tensor.js';
-import { backwardGraph, bnSetting, forwardGraph, gradOf, headGrad, nchwcBlockSize, serializeTrainGraph } from './graph/index.js';
+import { backwardGraph, bnSetting, CLS_SCALE, forwardGraph, gradOf, headGrad, headName, nchwcBlockSize, serializeTrainGraph } from './graph/index.js';
 import type { BnMode, ForwardGraph } from './graph/index.js';
 import { v8LossDetailed } from './loss/index.js';
 import type { LossGains, LossTargets } from './loss/index.js';
@@ -98,7 +98,7 @@ export class TrainStep {
     const threads = this.opts.threads === undefined ? {} : { threads: this.opts.threads };
     const fwd = await createSession(serializeTrainGraph(fg.graph), threads);
     const bwd = await createSession(serializeTrainGraph(bg.graph), threads);
-    const special = new Set(['images', ...fg.saved, ...fg.heads.map((_, i) => headGrad(i))]);
+    const special = new Set(['images', CLS_SCALE, ...fg.saved, ...fg.heads.flatMap((_, i) => [headGrad(i), headName(i)])]);
     const params = (names: readonly string[]): string[] => names.filter((n) => !special.has(n));
     return { fwd, bwd, fg, fwdParams: params(fwd.inputNames), bwdParams: params(bwd.inputNames) };
   }
@@ -139,12 +139,17 @@ export class TrainStep {
     }
   }
 
-  /** Backward from upstream head gradients, given the forward's saved tensors. */
-  async backward(params: StateDict, images: Float32Array, shape: readonly number[], saved: Record<string, ort.Tensor>, dHeads: Tensor[]): Promise<Map<string, Float32Array>> {
+  /**
+   * Backward from upstream head gradients, given the forward's outputs (saved tensors and heads).
+   * The class-logit gradient is `clsScale * sigmoid(x) + dHeads` (the dense part is added in-graph,
+   * see V8LossOptions.clsSoftplusSum); pass clsScale 0 when dHeads is the whole gradient.
+   */
+  async backward(params: StateDict, images: Float32Array, shape: readonly number[], saved: Record<string, ort.Tensor>, dHeads: Tensor[], clsScale = 0): Promise<Map<string, Float32Array>> {
     const e = await this.engine(shape);
-    const feeds: Record<string, ort.Tensor> = { images: feed(images, shape) };
+    const feeds: Record<string, ort.Tensor> = { images: feed(images, shape), [CLS_SCALE]: feed(Float32Array.of(clsScale), [1]) };
     this.paramFeeds(params, e.bwdParams, feeds);
     for (const s of e.fg.saved) feeds[s] = saved[s];
+    e.fg.heads.forEach((h, i) => { feeds[headName(i)] = saved[h.name]; });
     dHeads.forEach((d, i) => { feeds[headGrad(i)] = feed(d.data, d.shape); });
     const out = await e.bwd.run(feeds);
     const grads = new Map<string, Float32Array>();
@@ -158,19 +163,28 @@ export class TrainStep {
     const { heads, saved } = await this.forward(params, batch.images, batch.shape);
     const t1 = performance.now();
     const [, , H, W] = batch.shape;
-    const l = loss ? loss(heads, batch.targets) : this.v8(heads, batch.targets, [H, W]);
+    const l = loss ? { ...loss(heads, batch.targets), clsScale: 0 } : this.v8(heads, batch.targets, [H, W], await this.softplusSum(batch.shape, saved));
     const t2 = performance.now();
-    const grads = await this.backward(params, batch.images, batch.shape, saved, l.grads);
+    const grads = await this.backward(params, batch.images, batch.shape, saved, l.grads, l.clsScale);
     const t3 = performance.now();
     return { loss: l.loss, items: l.items, grads, timings: { forward: t1 - t0, loss: t2 - t1, backward: t3 - t2 } };
   }
 
-  private v8(heads: Tensor[], targets: LossTargets, imgsz: [number, number]): { loss: number; items: LossGains; grads: Tensor[] } {
+  /** The forward's per-image softplus sums of the class logits, added up in float64. */
+  private async softplusSum(shape: readonly number[], out: Record<string, ort.Tensor>): Promise<number> {
+    const e = await this.engine(shape);
+    let sum = 0;
+    for (const n of e.fg.softplus) for (const v of out[n].data as Float32Array) sum += v;
+    return sum;
+  }
+
+  private v8(heads: Tensor[], targets: LossTargets, imgsz: [number, number], clsSoftplusSum: number): { loss: number; items: LossGains; grads: Tensor[]; clsScale: number } {
     // v8LossDetailed, not v8Loss: the step needs no dense official-layout targets (B N nc floats).
-    const r = v8LossDetailed(heads, targets, { nc: this.model.nc, strides: this.model.strides, imgsz }, true);
+    // The dense class term (softplus sum, clsScale sigmoid(x)) runs in the graphs (clsSoftplusSum).
+    const r = v8LossDetailed(heads, targets, { nc: this.model.nc, strides: this.model.strides, imgsz, clsSoftplusSum }, true);
     if (!r.grads) throw new LeyoloError('RUNTIME', 'the loss returned no gradients', 'report a bug');
     const grads = r.grads.map((g, i) => ({ shape: [...heads[i].shape], data: g instanceof Float32Array ? g : Float32Array.from(g) }));
-    return { loss: r.loss, items: r.items, grads };
+    return { loss: r.loss, items: r.items, grads, clsScale: r.clsScale };
   }
 
   /** Release the onnxruntime sessions. */

@@ -47,6 +47,8 @@ export interface TrainOutput {
 }
 /** Awaited hooks: progress, logging, custom stopping. */
 export interface TrainHooks {
+  /** Before the first batch of an epoch (0-based epoch, number of batches). */
+  onEpochStart?: (s: { epoch: number; batches: number }) => void | Promise<void>;
   onBatchEnd?: (s: { epoch: number; batch: number; batches: number; items: { box: number; cls: number; dfl: number }; imgPerS: number }) => void | Promise<void>;
   onEpochEnd?: (r: EpochRecord) => void | Promise<void>;
   /** Checked between batches: when it returns true, training stops after saving (Ctrl-C). */
@@ -134,6 +136,7 @@ async function runEpoch(c: Ctx, pool: DataPool, ds: Dataset, cfg: TrainConfig, e
   const sum: [number, number, number] = [0, 0, 0];
   let acc: Map<string, Float32Array> | null = null;
   let seen = 0;
+  await hooks.onEpochStart?.({ epoch, batches: nb });
   const t0 = performance.now();
   let i = 0;
   for await (const b of pool.trainEpoch(batches, opts, new Rng(cfg.seed * 7919 + epoch))) {

@@ -18,7 +18,7 @@ import { convInputGrad, convWeightGrad } from './conv-grad.js';
 import { useNchwcDw } from './depthwise.js';
 import { ForwardEmitter, savesZ } from './forward.js';
 import type { BnMode, LayerRecord, Shapes, UnitRecord } from './forward.js';
-import { bnSetting, gradOf, headGrad } from './names.js';
+import { bnSetting, CLS_SCALE, gradOf, headGrad, headName } from './names.js';
 
 const convOut = (h: number, k: number, s: number, p: number): number => Math.floor((h + 2 * p - k) / s) + 1;
 
@@ -183,6 +183,19 @@ class Backward {
     if (dx) this.add(rec.ins[0], dx);
   }
 
+  /**
+   * d loss / d class logits = cls_scale sigmoid(x) + dc: the dense BCE gradient is computed here from
+   * the forward's head `p{i+3}` [B, no, h, w] (an input), the loss in TS supplies only the sparse part dc.
+   */
+  private denseClsGrad(i: number, dc: string, cBox: number, headShape: number[]): string {
+    const head = this.g.input(headName(i), 'float32', headShape);
+    if (!this.g.inputs.some((v) => v.name === CLS_SCALE)) this.g.input(CLS_SCALE, 'float32', [1]);
+    const ax = this.g.constI64(`${head}:clsax`, [1], [1]);
+    const x = this.g.op('Slice', [head, this.g.constI64(`${head}:cls0`, [1], [cBox]), this.g.constI64(`${head}:cls1`, [1], [headShape[1]]), ax], {}, `${head}:cls`);
+    const sg = this.g.op('Mul', [this.g.op('Sigmoid', [x], {}, `${head}:clssig`), CLS_SCALE], {}, `${head}:clsdense`);
+    return this.g.op('Add', [dc, sg], {}, `${head}:dcls`);
+  }
+
   private detect(rec: LayerRecord): void {
     (rec.levels ?? []).forEach((lv, i) => {
       const box = lv.box[lv.box.length - 1];
@@ -192,8 +205,9 @@ class Backward {
       const dh = this.g.input(headGrad(i), 'float32', [B, no, h, w]);
       const [db, dc] = this.g.node('Split', [dh, this.g.constI64(`${dh}:sizes`, [2], [box.unit.cOut, cls.unit.cOut])], { axis: attr.int(1) }, { name: `${dh}:split`, outputs: 2 });
       this.shapes.set(db, [B, box.unit.cOut, h, w]);
-      this.shapes.set(dc, [B, cls.unit.cOut, h, w]);
-      for (const [units, d] of [[lv.box, db], [lv.cls, dc]] as const) {
+      const dcAll = this.denseClsGrad(i, dc, box.unit.cOut, [B, no, h, w]);
+      this.shapes.set(dcAll, [B, cls.unit.cOut, h, w]);
+      for (const [units, d] of [[lv.box, db], [lv.cls, dcAll]] as const) {
         const dx = this.chain(units, d);
         if (dx) this.add(rec.ins[i], dx);
       }

@@ -8,9 +8,10 @@
  */
 import type { ResolvedModel } from '../../model/resolve.js';
 import type { BnSettings } from '../../onnx/fold.js';
-import { Graph } from '../../onnx/ir.js';
+import { Graph, attr } from '../../onnx/ir.js';
 import { ForwardEmitter } from './forward.js';
-import type { BnMode, Shapes } from './forward.js';
+import type { BnMode, ForwardRecord, Shapes } from './forward.js';
+import { clsSoftplus } from './names.js';
 
 export { backwardGraph } from './backward.js';
 export type { BackwardGraph } from './backward.js';
@@ -26,6 +27,8 @@ export interface ForwardGraph {
   graph: Graph;
   /** Head outputs p3, p4, p5 with shapes [B, 64 + nc, H/s, W/s]. */
   heads: { name: string; shape: number[] }[];
+  /** Per level the [B] sums of softplus over the class logits (the dense part of the BCE loss). */
+  softplus: string[];
   /** Outputs the backward graph takes as inputs (saved z, batch mean/var). */
   saved: string[];
   /** Train mode: every BatchNorm with its channel count and the sample count N = B H W of its stats. */
@@ -47,6 +50,7 @@ export function forwardGraph(m: ResolvedModel, inputShape: number[], bnMode: BnM
   const saved = g.outputs.map((o) => o.name);
   const heads = rec.heads.map((name) => ({ name, shape: fwd.shape(name) }));
   for (const h of heads) g.output(h.name, 'float32', h.shape);
+  const softplus = softplusSums(g, rec, fwd);
   const bnStats = bnMode === 'train'
     ? saved.filter((s) => s.startsWith('mean:')).map((s) => {
       const bnName = s.slice('mean:'.length);
@@ -55,5 +59,22 @@ export function forwardGraph(m: ResolvedModel, inputShape: number[], bnMode: BnM
       return { bn: bnName, channels: C, n: B * H * W };
     })
     : [];
-  return { graph: g, heads, saved, bnStats };
+  return { graph: g, heads, saved, softplus, bnStats };
+}
+
+/**
+ * Per level, sum over (class, y, x) of softplus(class logit) -> [B]: the BCE loss against all-zero
+ * targets, which the loss in TS would otherwise compute in a scalar loop over B N nc logits (the
+ * largest cost of the loss). Summed per image (~nc H W <= 1e5 terms in float32) and then in float64 in TS.
+ */
+function softplusSums(g: Graph, rec: ForwardRecord, fwd: ForwardEmitter): string[] {
+  const det = rec.layers.find((l) => l.levels);
+  return (det?.levels ?? []).map((lv, i) => {
+    const cls = lv.cls[lv.cls.length - 1].a;
+    const [B] = fwd.shape(cls);
+    const sp = g.op('Softplus', [cls], {}, `${clsSoftplus(i)}:sp`);
+    const out = g.op('ReduceSum', [sp, g.constI64(`${clsSoftplus(i)}:ax`, [3], [1, 2, 3])], { keepdims: attr.int(0) }, clsSoftplus(i));
+    g.output(out, 'float32', [B]);
+    return out;
+  });
 }

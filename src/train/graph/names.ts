@@ -15,7 +15,11 @@ export const batchVar = (bn: string): string => `var:${bn}`;
 export const gradOf = (p: string): string => `grad:${p}`;
 /** Upstream gradient input d loss / d head level i (p3, p4, p5 -> 0, 1, 2). */
 export const headGrad = (i: number): string => `dp${i + 3}`;
-/** Head output name of level i. */
+/** Training forward output [B]: sum of softplus over level i's class logits (the dense BCE part). */
+export const clsSoftplus = (i: number): string => `softplus:p${i + 3}`;
+/** Backward input [1]: the scale of the dense class gradient, d loss / d x_cls = clsScale sigmoid(x_cls) + sparse part. */
+export const CLS_SCALE = 'cls_scale';
+/** Head output name of level i (also the backward graph's input of the forward's heads). */
 export const headName = (i: number): string => `p${i + 3}`;
 
 /** Ultralytics sets every BatchNorm's momentum to 0.03 (initialize_weights); used when none is recorded. */

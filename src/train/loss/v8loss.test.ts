@@ -125,3 +125,28 @@ test('user errors are LeyoloErrors with a hint', () => {
   bad(() => v8LossDetailed(heads, { ...TARGETS, cls: new Float32Array([2, 0, 3]) }, OPTS));
   bad(() => v8LossDetailed(heads.slice(0, 2), TARGETS, OPTS));
 });
+
+test('an external softplus sum gives the same loss, and the sparse gradient plus clsScale sigmoid(x) is the full gradient', () => {
+  const heads = makeHeads(23);
+  const full = v8LossDetailed(heads, TARGETS, OPTS, true);
+  let sp = 0;
+  const isCls = (i: number, hw: number): boolean => Math.floor(i / hw) % C >= 64;
+  for (const hd of heads) {
+    const hw = hd.shape[2] * hd.shape[3];
+    hd.data.forEach((x, i) => { if (isCls(i, hw)) sp += Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x))); });
+  }
+  const ext = v8LossDetailed(heads, TARGETS, { ...OPTS, clsSoftplusSum: sp }, true);
+  // same float64 terms summed in another order: agreement to round-off
+  assert.ok(Math.abs(ext.loss - full.loss) <= 1e-12 * full.loss, `${ext.loss} vs ${full.loss}`);
+  assert.equal(ext.clsScale, full.clsScale);
+  heads.forEach((hd, l) => {
+    const hw = hd.shape[2] * hd.shape[3];
+    const gf = full.grads?.[l], ge = ext.grads?.[l];
+    assert.ok(gf && ge);
+    for (let i = 0; i < gf.length; i++) {
+      const dense = isCls(i, hw) ? ext.clsScale / (1 + Math.exp(-hd.data[i])) : 0;
+      // float64 throughout; the table-driven exp of the full path is accurate to a few ulps
+      assert.ok(Math.abs(ge[i] + dense - gf[i]) <= 1e-12, `level ${l} element ${i}: ${ge[i] + dense} vs ${gf[i]}`);
+    }
+  });
+});

@@ -39,6 +39,13 @@ export interface V8LossOptions {
   /** network input [h, w]; must equal (H, W) of the first head times its stride */
   imgsz: [number, number];
   hyp?: LossGains;
+  /**
+   * The dense part of the class loss computed elsewhere: sum over every (b, anchor, class) of
+   * softplus(x) (the training forward graph outputs it). The loss then skips its own pass over the
+   * B N nc logits, and the returned class gradient holds only the sparse -clsScale t part at the
+   * foreground anchors: the caller adds clsScale sigmoid(x) itself (the backward graph does).
+   */
+  clsSoftplusSum?: number;
 }
 
 /** Assigner targets, flat, in the official layouts. */
@@ -79,6 +86,8 @@ export interface V8LossDetailed {
   assignment: Assignment;
   alpha: Float64Array;
   targetScoresSum: number;
+  /** d loss / d (softplus sum of the class logits) = gain_cls B / tss: the dense class gradient is clsScale sigmoid(x). */
+  clsScale: number;
 }
 
 function checkOptions(heads: readonly HeadLike[], opts: V8LossOptions): Grid {
@@ -122,15 +131,16 @@ function softplusRange(data: FloatArray, start: number, end: number, scale: numb
 /**
  * BCE-with-logits summed over all (b, anchor, class), its gradient (scaled by `scale`) into `grads`.
  * Streams the heads with target 0, then corrects the single positive class of each fg anchor:
- * BCE(x, t) = softplus(x) - x t, d/dx = sigmoid(x) - t.
+ * BCE(x, t) = softplus(x) - x t, d/dx = sigmoid(x) - t. `dense`: the softplus sum, computed elsewhere
+ * (then only the sparse correction is done here, see V8LossOptions.clsSoftplusSum).
  */
-function clsTerm(heads: readonly HeadLike[], grid: Grid, asg: Assignment, nc: number, scale: number, grads?: FloatArray[]): number {
-  let sum = 0;
+function clsTerm(heads: readonly HeadLike[], grid: Grid, asg: Assignment, nc: number, scale: number, grads?: FloatArray[], dense?: number): number {
+  let sum = dense ?? 0;
   for (let l = 0; l < grid.levels.length; l++) {
     const lv = grid.levels[l], hw = lv.h * lv.w, data = heads[l].data, g = grads?.[l];
     for (let b = 0; b < grid.batch; b++) {
       const start = (b * grid.channels + 4 * REG_MAX) * hw;
-      sum += softplusRange(data, start, start + nc * hw, scale, g);
+      if (dense === undefined) sum += softplusRange(data, start, start + nc * hw, scale, g);
       for (let p = 0; p < hw; p++) {
         const a = b * grid.n + lv.offset + p;
         if (!asg.fg[a]) continue;
@@ -170,10 +180,11 @@ export function v8LossDetailed(
   const grads = wantGrad
     ? heads.map((h): FloatArray => (h.data instanceof Float64Array ? new Float64Array(h.data.length) : new Float32Array(h.data.length)))
     : undefined;
-  const cls = clsTerm(heads, grid, asg, opts.nc, (gains.cls * B) / tss, grads);
+  const clsScale = (gains.cls * B) / tss;
+  const cls = clsTerm(heads, grid, asg, opts.nc, clsScale, grads, opts.clsSoftplusSum);
   const bd = boxDflTerms(heads, grid, gts, asg, (gains.box * B) / tss, (gains.dfl * B) / tss, grads, freeze.alpha);
   const items = { box: (gains.box * bd.box) / tss, cls: (gains.cls * cls) / tss, dfl: (gains.dfl * bd.dfl) / tss };
-  return { loss: (items.box + items.cls + items.dfl) * B, items, grads, assignment: asg, alpha: bd.alpha, targetScoresSum: tss };
+  return { loss: (items.box + items.cls + items.dfl) * B, items, grads, assignment: asg, alpha: bd.alpha, targetScoresSum: tss, clsScale };
 }
 
 /** Expand the sparse assignment into the official dense target tensors. */
