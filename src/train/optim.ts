@@ -4,6 +4,7 @@
  * warm-up, gradient-norm clipping at 10.
  */
 import { LeyoloError } from '../errors.js';
+import { pyRound } from '../image/letterbox.js';
 
 /** Group index as Ultralytics orders them: 0 = biases (no decay), 1 = weights (decay), 2 = BN weights (no decay). */
 export type GroupIndex = 0 | 1 | 2;
@@ -127,9 +128,10 @@ export function schedule(opt: Optimizer, o: { ni: number; nw: number; epoch: num
   if (o.ni > o.nw) {
     opt.lr.fill(target);
     opt.momentum = opt.cfg.momentum;
-    return Math.max(Math.round(o.nbs / o.batch), 1);
+    return Math.max(pyRound(o.nbs / o.batch), 1);
   }
   for (const j of [0, 1, 2] as const) opt.lr[j] = interp(o.ni, 0, o.nw, j === 0 ? o.warmupBiasLr : 0, target);
   opt.momentum = interp(o.ni, 0, o.nw, o.warmupMomentum, opt.cfg.momentum);
-  return Math.max(1, Math.round(interp(o.ni, 0, o.nw, 1, o.nbs / o.batch)));
+  // numpy's .round(): ties to even (Math.round would round 2.5 up)
+  return Math.max(1, pyRound(interp(o.ni, 0, o.nw, 1, o.nbs / o.batch)));
 }

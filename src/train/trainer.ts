@@ -17,6 +17,7 @@ import { fromCheckpoint } from '../node/load.js';
 import { writeFileAtomic } from '../node/fs.js';
 import { svgToPng } from '../node/plots.js';
 import { validate } from '../val/validate.js';
+import { pyRound } from '../image/letterbox.js';
 import type { Checkpoint } from '../weights/pt.js';
 import type { StateDict } from '../tensor.js';
 import { TrainStep } from './step.js';
@@ -85,7 +86,7 @@ function setup(model: TrainModel, data: TrainData, cfg: TrainConfig, out: TrainO
   const m = resolveModel({ scale: model.scale, nc });
   const { params } = initParams(m, model.ck, cfg.seed);
   const bn = model.ck?.bn.size ? model.ck.bn : defaultBn(params);
-  const accumulate = Math.max(Math.round(cfg.nbs / cfg.batch), 1);
+  const accumulate = Math.max(pyRound(cfg.nbs / cfg.batch), 1);
   const weightDecay = (cfg.weightDecay * cfg.batch * accumulate) / cfg.nbs;
   const iterations = Math.ceil(data.train.items.length / Math.max(cfg.batch, cfg.nbs)) * cfg.epochs;
   const oc = autoOptimizer({ nc, iterations, weightDecay, name: cfg.optimizer, lr0: cfg.lr0, momentum: cfg.momentum });
@@ -130,7 +131,8 @@ function hypOf(cfg: TrainConfig): AugmentHyp {
 async function runEpoch(c: Ctx, pool: DataPool, ds: Dataset, cfg: TrainConfig, epoch: number, hooks: TrainHooks): Promise<{ items: [number, number, number]; imgPerS: number } | null> {
   const batches = epochBatches(ds.items.length, cfg.batch, new Rng(cfg.seed * 1000003 + epoch));
   const nb = batches.length;
-  const nw = Math.max(Math.round(cfg.warmupEpochs * nb), 100);
+  // Ultralytics: max(round(warmup_epochs * nb), 100), or no warmup at all (-1) when warmup_epochs is 0
+  const nw = cfg.warmupEpochs > 0 ? Math.max(pyRound(cfg.warmupEpochs * nb), 100) : -1;
   const lf = linearLf(cfg.epochs, cfg.lrf);
   const opts = { imgsz: cfg.imgsz, mosaic: mosaicEnabled(epoch, cfg.epochs, hypOf(cfg)), hyp: hypOf(cfg) };
   const sum: [number, number, number] = [0, 0, 0];
