@@ -21,7 +21,7 @@ weights/best.safetensors, results.csv, results.png, args.json.
   --epochs N (100)  --imgsz N (640)  --batch N (16)  --optimizer auto|SGD|AdamW  --lr0 X  --lrf X
   --patience N (100)  --seed N (0)  --close-mosaic N (10)  --mosaic P (1.0)  --workers N (2)  --threads N
   --nbs N (64)      nominal batch (gradients accumulate to it)   --warmup-epochs X (3)
-  --no-val          skip per-epoch validation      --val-fraction F   validate on a fraction of val images
+  --no-val          validate the last epoch only   --val-fraction F   validate on a fraction of val images
   --project DIR     parent folder (runs/train)     --name NAME        run folder name (default: next number)
   --resume DIR      continue a run exactly (optimizer, EMA, epoch) from DIR (runs/train/N)
   augmentation (Ultralytics defaults; 0 turns one off):
@@ -70,7 +70,7 @@ export async function run(argv: string[]): Promise<void> {
   }
   const cfg = resolveTrainConfig(args.config);
   const trainDs = await loadDataset(args.data, { split: 'train', images: args.images });
-  const valDs = cfg.val ? await loadDataset(args.data, { split: 'val', images: args.images }) : undefined;
+  const valDs = await loadDataset(args.data, { split: 'val', images: args.images });
   for (const p of [...trainDs.problems, ...(valDs?.problems ?? [])]) process.stderr.write(`warning: ${p.file}: ${p.reason}${p.skipped ? ' (skipped)' : ''}\n`);
   const ckPath = resumeDir ? join(dir, 'weights', 'last.safetensors') : args.weights ? await resolveWeights({ weights: args.weights }) : undefined;
   const ck = ckPath ? await loadCheckpointFile(ckPath) : null;
@@ -92,7 +92,10 @@ export async function run(argv: string[]): Promise<void> {
     },
     onEpochEnd: (r) => {
       bar?.done();
-      process.stderr.write(`  epoch ${r.epoch}: P ${r['metrics/precision(B)'].toFixed(3)} R ${r['metrics/recall(B)'].toFixed(3)} mAP50 ${r['metrics/mAP50(B)'].toFixed(3)} mAP50-95 ${r['metrics/mAP50-95(B)'].toFixed(3)}\n`);
+      const validated = Number.isFinite(r['metrics/mAP50-95(B)']);
+      const m = `P ${r['metrics/precision(B)'].toFixed(3)} R ${r['metrics/recall(B)'].toFixed(3)} mAP50 ${r['metrics/mAP50(B)'].toFixed(3)} mAP50-95 ${r['metrics/mAP50-95(B)'].toFixed(3)}`;
+      // --no-val epochs: the bar's last line already shows the losses
+      if (validated) process.stderr.write(`  epoch ${r.epoch}: ${m}\n`);
     },
   });
   process.stderr.write(`${res.stopped === 'interrupted' ? `Interrupted: weights saved to ${join(dir, 'weights', 'interrupted.safetensors')}; continue with leyolo train --resume ${dir}` : `Done (${res.stopped})`}. Results in ${dir}\n`);

@@ -166,9 +166,12 @@ async function runEpoch(c: Ctx, pool: DataPool, ds: Dataset, cfg: TrainConfig, e
   return { items: [sum[0] / i, sum[1] / i, sum[2] / i], imgPerS: seen / ((performance.now() - t0) / 1000) };
 }
 
-/** Validate the EMA weights; returns Ultralytics P, R, mAP50, mAP50-95 and COCO AP. */
+/**
+ * Validate the EMA weights; returns Ultralytics P, R, mAP50, mAP50-95 and COCO AP. As in Ultralytics,
+ * `val: false` skips every epoch but the last.
+ */
 async function evaluate(c: Ctx, val: Dataset | undefined, cfg: TrainConfig, epoch: number): Promise<[number, number, number, number, number]> {
-  if (!val || !cfg.val) return [NaN, NaN, NaN, NaN, NaN];
+  if (!val || (!cfg.val && epoch + 1 < cfg.epochs)) return [NaN, NaN, NaN, NaN, NaN];
   const det = await fromCheckpoint(emaCheckpoint(c, epoch), { imgsz: cfg.imgsz, threads: cfg.threads, scale: c.m.scale });
   try {
     const n = Math.max(1, Math.round(val.items.length * cfg.valFraction));
