@@ -1,7 +1,7 @@
 /**
  * Per-op-type profile of the training forward and backward graphs (ORT's built-in profiler).
  *
- *   node --import tsx dev/train-profile.ts [batch=16] [size=320] [runs=3]
+ *   node --import tsx dev/train-profile.ts [batch=16] [size=320] [runs=3] [threads=2]
  *
  * Prints, per graph, total kernel ms per op type (median run) and the 25 slowest nodes.
  */
@@ -11,11 +11,11 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
 import { resolveModel } from '../src/model/resolve.js';
-import { backwardGraph, forwardGraph, headGrad, nchwcBlockSize, serializeTrainGraph } from '../src/train/graph/index.js';
+import { backwardGraph, CLS_SCALE, forwardGraph, headGrad, headName, nchwcBlockSize, serializeTrainGraph } from '../src/train/graph/index.js';
 import { loadCheckpointFile } from '../src/weights/node.js';
 
 const shared = resolve(fileURLToPath(new URL('.', import.meta.url)), '..', '..', 'shared');
-const [B, S, runs] = [Number(process.argv[2] ?? 16), Number(process.argv[3] ?? 320), Number(process.argv[4] ?? 3)];
+const [B, S, runs, threads] = [Number(process.argv[2] ?? 16), Number(process.argv[3] ?? 320), Number(process.argv[4] ?? 3), Number(process.argv[5] ?? 2)];
 const ck = await loadCheckpointFile(join(shared, 'weights/LeYOLONano.pt'));
 const m = resolveModel({ scale: 'nano', nc: ck.nc });
 const blk = await nchwcBlockSize();
@@ -26,7 +26,7 @@ const dir = mkdtempSync(join(tmpdir(), 'leyolo-prof-'));
 
 async function session(bytes: Uint8Array, tag: string): Promise<ort.InferenceSession> {
   return ort.InferenceSession.create(bytes, { executionProviders: ['cpu'], graphOptimizationLevel: 'all', executionMode: 'sequential',
-    intraOpNumThreads: 2, interOpNumThreads: 1, enableProfiling: true, profileFilePrefix: join(dir, tag) });
+    intraOpNumThreads: threads, interOpNumThreads: 1, enableProfiling: true, profileFilePrefix: join(dir, tag) });
 }
 
 interface Ev { cat: string; name: string; dur: number; args?: { op_name?: string } }
@@ -67,6 +67,8 @@ for (let r = 0; r < runs; r++) {
   fw.push(performance.now() - t);
   const extra: Record<string, ort.Tensor> = { images };
   for (const s of fg.saved) extra[s] = out[s];
+  fg.heads.forEach((h, i) => { extra[headName(i)] = out[h.name]; });
+  extra[CLS_SCALE] = new ort.Tensor('float32', Float32Array.of(1e-3), [1]);
   fg.heads.forEach((h, i) => { extra[headGrad(i)] = new ort.Tensor('float32', new Float32Array(h.shape.reduce((a, b) => a * b, 1)).fill(1e-3), h.shape); });
   t = performance.now();
   await bs.run(feedsOf(bs.inputNames, extra));
