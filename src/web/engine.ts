@@ -55,10 +55,13 @@ function configureWasm(ort: OrtModule, opts: WebEngineOptions): void {
   ort.env.logLevel = 'error';
 }
 
-async function createSession(model: Uint8Array, ep: 'webgpu' | 'wasm', opts: WebEngineOptions): Promise<WebEngine> {
+/** ONNX bytes, or a builder that makes the graph for the execution provider that will run it. */
+export type WebModel = Uint8Array | ((ep: 'webgpu' | 'wasm') => Uint8Array);
+
+async function createSession(model: WebModel, ep: 'webgpu' | 'wasm', opts: WebEngineOptions): Promise<WebEngine> {
   const ort = await loadRuntime(ep);
   configureWasm(ort, opts);
-  const session = await ort.InferenceSession.create(model, {
+  const session = await ort.InferenceSession.create(typeof model === 'function' ? model(ep) : model, {
     executionProviders: [ep],
     graphOptimizationLevel: 'all',
     ...opts.sessionOptions,
@@ -175,12 +178,13 @@ export class WebEngine implements Engine {
 /**
  * Create a browser engine for an ONNX model. `auto` tries WebGPU and silently falls back to wasm
  * (no adapter, or the WebGPU session failed to build); `webgpu` falls back too but logs why.
+ * `model` may be a builder called with the chosen provider (leyolo builds a wasm-tuned graph).
  *
  * @example
  * const engine = await createWebEngine(onnxBytes, { backend: 'auto' });
  * const out = await engine.run(chw, [1, 3, 320, 320]); // out.decoded: [1, 84, 2100]
  */
-export async function createWebEngine(model: Uint8Array, opts: WebEngineOptions = {}): Promise<WebEngine> {
+export async function createWebEngine(model: WebModel, opts: WebEngineOptions = {}): Promise<WebEngine> {
   const backend = opts.backend ?? 'auto';
   if (backend !== 'wasm' && (await webGpuAvailable())) {
     try {

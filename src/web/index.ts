@@ -4,9 +4,10 @@
  * Same Detector and result shape as Node; inference runs in onnxruntime-web (WebGPU, else wasm).
  * Nothing here (or below) imports Node built-ins.
  */
-import { Detector, type DetectOptions, type ModelMeta } from '../detector.js';
+import { Detector, resolveDetectOptions, type Detection, type DetectOptions, type ModelMeta } from '../detector.js';
 import { LeyoloError } from '../errors.js';
 import type { LetterboxMode } from '../image/letterbox.js';
+import { candidatesFromDecoded, candidatesFromHeads, nms, scaleBoxes, type Candidates } from '../postprocess/index.js';
 import type { RgbImage } from '../image/types.js';
 import { modelOfCheckpoint } from '../model/from-checkpoint.js';
 import { buildInferenceGraph } from '../onnx/inference.js';
@@ -14,8 +15,9 @@ import { readWeights } from '../weights/index.js';
 import { createWebEngine, type WebBackend, type WebEngine, type WebEngineOptions } from './engine.js';
 import { ImageReader, isWebImageSource, type WebImageSource } from './input.js';
 import { onnxMetadata, parseNames, parseStrides } from './onnx-meta.js';
+import { Letterboxer, type Pixels } from './preprocess.js';
 
-export { createWebEngine, webGpuAvailable, WebEngine, type WebBackend, type WebEngineOptions } from './engine.js';
+export { createWebEngine, webGpuAvailable, WebEngine, type WebBackend, type WebEngineOptions, type WebModel } from './engine.js';
 export { ImageReader, type WebImageSource } from './input.js';
 export { Detector, type Detection, type DetectOptions, type ModelMeta } from '../detector.js';
 export { LeyoloError, isLeyoloError, type ErrorCode } from '../errors.js';
@@ -44,24 +46,58 @@ export interface WebLoadOptions {
 type WeightsKind = 'onnx' | 'checkpoint';
 
 /**
- * A detector running in the browser. Single images are read through one reused canvas/buffer
- * (a video loop allocates no image buffers); a static-shape ONNX file is fed squares of its size.
+ * A detector running in the browser. A single image (the video-loop case) takes a fused path: the
+ * canvas RGBA goes straight into a reused letterboxed tensor (src/web/preprocess.ts, bit-identical
+ * to the shared letterbox + toTensor), then the shared post-processing. Batches use the generic
+ * pipeline. A static-shape ONNX file is fed squares of its size.
  */
 export class WebDetector extends Detector<WebImageInput> {
   private readonly reader = new ImageReader();
+  private readonly letterboxer = new Letterboxer();
+  private closed = false;
 
   constructor(meta: ModelMeta, readonly webEngine: WebEngine, private readonly fixedMode?: LetterboxMode) {
     // The base class's decode is only a fallback: detectBatch below reads images itself.
     super(meta, webEngine, async (x) => copyImage(toRgb(x, new ImageReader())));
   }
 
-  override async detectBatch(inputs: WebImageInput[], opts?: DetectOptions, mode?: LetterboxMode) {
+  override async detectBatch(inputs: WebImageInput[], opts?: DetectOptions, mode?: LetterboxMode): Promise<Detection[][]> {
+    if (this.closed) throw new LeyoloError('BAD_ARGUMENT', 'detect() called after dispose()', 'load the model again');
     if (inputs.length === 0) return [];
+    const m = mode ?? this.fixedMode ?? 'predict';
+    if (inputs.length === 1 && (m === 'predict' || m === 'square')) return [await this.detectOne(inputs[0], opts, m)];
     const t0 = performance.now();
-    // One input: the reused reader buffer is safe (consumed before the next call). Several: copies.
-    const images = inputs.length === 1 ? [toRgb(inputs[0], this.reader)] : inputs.map((x) => copyImage(toRgb(x, this.reader)));
+    // Several images: copies (the reader's buffer is reused by the next read).
+    const images = inputs.map((x) => copyImage(toRgb(x, this.reader)));
     this.times.preprocess += performance.now() - t0;
     return this.detectImages(images, opts, mode ?? this.fixedMode);
+  }
+
+  /** One image: read -> fused letterbox tensor -> forward -> candidates, NMS, boxes to image pixels. */
+  private async detectOne(x: WebImageInput, opts: DetectOptions | undefined, mode: 'predict' | 'square'): Promise<Detection[]> {
+    const t0 = performance.now();
+    const px = toPixels(x, this.reader);
+    const o = resolveDetectOptions(opts, this.meta.nc);
+    const lb = this.letterboxer.run(px, this.meta.imgsz, mode, Math.max(...this.meta.strides));
+    const t1 = performance.now();
+    const out = await this.webEngine.run(lb.tensor, [1, 3, lb.height, lb.width]);
+    const t2 = performance.now();
+    const { nc, strides, names } = this.meta;
+    let cand: Candidates;
+    if (out.decoded) cand = candidatesFromDecoded(out.decoded.data, nc, out.decoded.shape[2], o.conf, o.multiLabel, 0);
+    else if (out.heads) cand = candidatesFromHeads(out.heads, strides, nc, { conf: o.conf, multiLabel: o.multiLabel, batchIndex: 0 });
+    else throw new LeyoloError('RUNTIME', 'engine returned neither decoded nor head outputs', 'load a LeYOLO export');
+    const { info } = lb;
+    const dets = scaleBoxes(nms(cand, o), { w: lb.width, h: lb.height }, { w: info.srcW, h: info.srcH }, { gain: info.ratio, padX: info.padX, padY: info.padY });
+    this.times.preprocess += t1 - t0;
+    this.times.inference += t2 - t1;
+    this.times.postprocess += performance.now() - t2;
+    return dets.map((d) => ({ box: d.box, score: d.score, classId: d.classId, label: names[d.classId] ?? String(d.classId) }));
+  }
+
+  override async dispose(): Promise<void> {
+    this.closed = true;
+    await super.dispose();
   }
 }
 
@@ -71,11 +107,21 @@ function isRgbImage(x: unknown): x is RgbImage {
     && o.data.length === o.width * o.height * 3;
 }
 
+function badImage(): LeyoloError {
+  return new LeyoloError('BAD_IMAGE', 'unsupported image input',
+    'pass an HTMLImageElement, HTMLVideoElement, HTMLCanvasElement, OffscreenCanvas, ImageBitmap, ImageData or { width, height, data: RGB Uint8Array }');
+}
+
 function toRgb(x: WebImageInput, reader: ImageReader): RgbImage {
   if (isRgbImage(x)) return x;
   if (isWebImageSource(x)) return reader.read(x);
-  throw new LeyoloError('BAD_IMAGE', 'unsupported image input',
-    'pass an HTMLImageElement, HTMLVideoElement, HTMLCanvasElement, OffscreenCanvas, ImageBitmap, ImageData or { width, height, data: RGB Uint8Array }');
+  throw badImage();
+}
+
+function toPixels(x: WebImageInput, reader: ImageReader): Pixels {
+  if (isRgbImage(x)) return { width: x.width, height: x.height, channels: 3, data: x.data };
+  if (isWebImageSource(x)) return reader.readRgba(x);
+  throw badImage();
 }
 
 function copyImage(im: RgbImage): RgbImage {
@@ -121,7 +167,9 @@ async function fromCheckpointBytes(bytes: Uint8Array, opts: WebLoadOptions, imgs
   const ck = readWeights(bytes);
   const m = modelOfCheckpoint(ck);
   // Dynamic batch and size, like Node: predict letterboxes to rectangles that differ per image.
-  const graph = buildInferenceGraph(m, ck.stateDict, ck.bn, { batch: 'dynamic', height: 'dynamic', width: 'dynamic', heads: false, decode: true });
+  // On wasm, SiLU as h * (1 + tanh(h)): the same function, cheaper in onnxruntime-web's CPU kernels.
+  const graph = (ep: 'webgpu' | 'wasm'): Uint8Array => buildInferenceGraph(m, ck.stateDict, ck.bn,
+    { batch: 'dynamic', height: 'dynamic', width: 'dynamic', heads: false, decode: true, silu: ep === 'wasm' ? 'tanh' : 'sigmoid' });
   const engine = await createWebEngine(graph, opts);
   const names = Array.from({ length: ck.nc }, (_, i) => ck.names[i] ?? String(i));
   return new WebDetector({ scale: m.scale, nc: m.nc, names, strides: m.strides, imgsz }, engine);

@@ -6,6 +6,7 @@
  */
 import { LeyoloError } from '../errors.js';
 import type { RgbImage } from '../image/types.js';
+import type { Pixels } from './preprocess.js';
 
 /** Everything `detect()` accepts in the browser besides a ready RgbImage. */
 export type WebImageSource = HTMLImageElement | HTMLVideoElement | HTMLCanvasElement | ImageBitmap | ImageData
@@ -43,13 +44,22 @@ export class ImageReader {
   private rgb: Uint8Array = new Uint8Array(0);
 
   read(src: WebImageSource): RgbImage {
+    const { width, height, data } = this.readRgba(src);
+    return { width, height, data: this.toRgb(data, width * height) };
+  }
+
+  /**
+   * The source's RGBA pixels without the RGB copy (what the fused letterbox reads). The data is the
+   * canvas readback (or the ImageData's own buffer): valid until the next read.
+   */
+  readRgba(src: WebImageSource): Pixels & { data: Uint8ClampedArray } {
     const { width, height } = sourceSize(src);
     if (!(width > 0 && height > 0)) {
       throw new LeyoloError('BAD_IMAGE', `image source has no pixels (${width}x${height})`,
         'wait for the image to load (img.decode()) or the video to play (loadeddata) before detect()');
     }
-    const rgba = src instanceof ImageData ? src.data : this.readback(src, width, height);
-    return { width, height, data: this.toRgb(rgba, width * height) };
+    const data = src instanceof ImageData ? src.data : this.readback(src, width, height);
+    return { width, height, channels: 4, data };
   }
 
   /** Draw the source 1:1 onto the (reused) canvas and read the RGBA pixels back. */
