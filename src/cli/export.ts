@@ -3,6 +3,7 @@ import { basename, join } from 'node:path';
 import { LeyoloError } from '../errors.js';
 import { decodeImage } from '../image/decode.js';
 import { isImagePath } from '../data/paths.js';
+import { Progress } from './progress.js';
 import { DEFAULT_INT8_KEEP, exportOnnx, type ExportOptions } from '../export/index.js';
 import { writeFileAtomic } from '../node/fs.js';
 import { resolveWeights } from '../node/hub.js';
@@ -38,6 +39,18 @@ Export the inference graph to ONNX (loads in onnxruntime-node/web and in leyolo'
   -o, --output FILE  output path (default: <weights name>[-fp16|-int8][-nms].onnx in the current folder)
 `;
 
+/** One progress bar per int8 stage (calibration pass, range search, sensitivity ranking). */
+function int8Progress(): (stage: string, done: number, total: number) => void {
+  const bars = new Map<string, Progress>();
+  const unit = (stage: string): string => (stage === 'sensitivity' ? 'run' : 'img');
+  return (stage, done, total) => {
+    let bar = bars.get(stage);
+    if (!bar) bars.set(stage, (bar = new Progress(`int8 ${stage}`, total, unit(stage))));
+    bar.tick();
+    if (done === total) bar.done();
+  };
+}
+
 /** Image files of a calibration folder (sorted, recursive one level). */
 function calibImages(dir: string, n: number): string[] {
   let names: string[];
@@ -70,7 +83,7 @@ function exportOptions(v: Record<string, string | boolean | undefined>, imgsz: n
     o.int8 = {
       images: files.map((f) => () => decodeImage(f)), method: choice('calib-method', v['calib-method'], ['mse', 'hybrid', 'percentile', 'minmax'] as const, 'mse'),
       keep: int('int8-keep', v['int8-keep'], DEFAULT_INT8_KEEP, 0, 1000),
-      onImage: (i, n) => process.stderr.write(`\rcalibrating ${i + 1}/${n}`),
+      onProgress: int8Progress(),
     };
   }
   return o;

@@ -42,6 +42,8 @@ export interface CalibrationOptions {
   threads?: number;
   /** Called after each image (index, total). */
   onImage?: (i: number, n: number) => void;
+  /** Progress per pass: 'calibrate' (min/max, percentiles), then 'ranges' (the error-minimising search). */
+  onProgress?: (stage: 'calibrate' | 'ranges', done: number, total: number) => void;
 }
 
 /** The model with `tensors` added as float graph outputs. */
@@ -120,7 +122,7 @@ export function siluInputs(bytes: Uint8Array): Set<string> {
 
 async function msePass(bytes: Uint8Array, tensors: readonly string[], images: readonly (() => Promise<RgbImage>)[], o: CalibrationOptions, mm: Map<string, Range>): Promise<Map<string, Range>> {
   const hist = new Map(tensors.map((t) => [t, new Float64Array(BINS)]));
-  await eachImage(bytes, tensors, images, o, (t, x) => {
+  await eachImage(bytes, tensors, images, o, 'ranges', (t, x) => {
     const { min, max } = mm.get(t)!;
     if (!(max > min)) return;
     const h = hist.get(t)!;
@@ -146,7 +148,9 @@ export async function letterboxedInputs(images: readonly (() => Promise<RgbImage
 }
 
 /** Run the float32 graph with `tensors` exposed on every image; `cb` sees each tensor's data. */
-async function eachImage(bytes: Uint8Array, tensors: readonly string[], images: readonly (() => Promise<RgbImage>)[], o: CalibrationOptions, cb: (t: string, x: Float32Array) => void): Promise<void> {
+async function eachImage(
+  bytes: Uint8Array, tensors: readonly string[], images: readonly (() => Promise<RgbImage>)[], o: CalibrationOptions, stage: 'calibrate' | 'ranges', cb: (t: string, x: Float32Array) => void,
+): Promise<void> {
   const session = await createSession(withOutputs(bytes, tensors), { threads: o.threads });
   try {
     for (let i = 0; i < images.length; i++) {
@@ -155,6 +159,7 @@ async function eachImage(bytes: Uint8Array, tensors: readonly string[], images: 
       const res = await runSession(session, { [session.inputNames[0]]: { shape: [1, 3, H, W], data: toTensor(lb.image) } }, [...tensors]);
       for (const t of tensors) cb(t, res[t].data);
       o.onImage?.(i, images.length);
+      o.onProgress?.(stage, i + 1, images.length);
     }
   } finally {
     await session.release();
@@ -166,7 +171,7 @@ async function calibratePass(bytes: Uint8Array, tensors: readonly string[], imag
   const p = o.percentile ?? 99.99;
   const minmax = new Map<string, Range>();
   const sum = new Map<string, Range>();
-  await eachImage(bytes, tensors, images, o, (t, x) => {
+  await eachImage(bytes, tensors, images, o, 'calibrate', (t, x) => {
     const [lo, hi] = minMax(x);
     const r = minmax.get(t) ?? { min: lo, max: hi };
     minmax.set(t, { min: Math.min(r.min, lo), max: Math.max(r.max, hi) });

@@ -36,6 +36,8 @@ export interface Int8Options extends QuantizeOptions {
   /** Calibration images used for the sensitivity ranking (default 2). */
   sensitivityImages?: number;
   onImage?: (i: number, n: number) => void;
+  /** Progress of the int8 stages (calibration pass, range search, sensitivity ranking): done of total. */
+  onProgress?: (stage: 'calibrate' | 'ranges' | 'sensitivity', done: number, total: number) => void;
 }
 
 /** Options of {@link exportOnnx}. */
@@ -119,14 +121,14 @@ export const DEFAULT_INT8_KEEP = 16;
 
 async function toInt8(fp32: Uint8Array, imgsz: number, q: Int8Options, threads?: number): Promise<{ bytes: Uint8Array; keepFloat: readonly string[] }> {
   const tensors = quantizableTensors(fp32, { ...q, keepFloat: [] });
-  const ranges = await calibrate(fp32, tensors.filter((t) => t !== 'images'), q.images, { imgsz, method: q.method, percentile: q.percentile, threads, onImage: q.onImage });
+  const ranges = await calibrate(fp32, tensors.filter((t) => t !== 'images'), q.images, { imgsz, method: q.method, percentile: q.percentile, threads, onImage: q.onImage, onProgress: q.onProgress });
   // The input is pixel / 255: [0, 1] exactly, so uint8 scale 1/255 represents every pixel value.
   ranges.set('images', { min: 0, max: 1 });
   let keepFloat = q.keepFloat ?? [];
   const keep = q.keep ?? DEFAULT_INT8_KEEP;
   if (!q.keepFloat && keep > 0) {
     const inputs = await letterboxedInputs(q.images, imgsz, q.sensitivityImages ?? 2);
-    const err = await sensitivity(fp32, sensitivityCandidates(fp32, tensors), ranges, inputs, imgsz, threads);
+    const err = await sensitivity(fp32, sensitivityCandidates(fp32, tensors), ranges, inputs, imgsz, threads, (d, n) => q.onProgress?.('sensitivity', d, n));
     keepFloat = [...err].sort((a, b) => b[1] - a[1]).slice(0, keep).map(([t]) => t);
   }
   return { bytes: quantizeQdq(fp32, ranges, { ...q, keepFloat }), keepFloat };

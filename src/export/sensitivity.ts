@@ -89,7 +89,10 @@ export function outputError(ref: Float32Array, got: Float32Array, rows: number):
  * @example
  * const err = await sensitivity(fp32, tensors, ranges, [x0, x1], 640); // Map tensor -> error
  */
-export async function sensitivity(bytes: Uint8Array, tensors: readonly string[], ranges: Map<string, Range>, inputs: readonly Float32Array[], imgsz: number, threads = 2): Promise<Map<string, number>> {
+export async function sensitivity(
+  bytes: Uint8Array, tensors: readonly string[], ranges: Map<string, Range>, inputs: readonly Float32Array[], imgsz: number, threads = 2,
+  onRun?: (done: number, total: number) => void,
+): Promise<Map<string, number>> {
   // 'basic' keeps Q -> DQ as a fake quant (the 'extended' QDQ fusions would rewrite the switches).
   const s = await ort.InferenceSession.create(switchable(bytes, tensors, ranges), { graphOptimizationLevel: 'basic', intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential' });
   const out = new Map<string, number>(tensors.map((t) => [t, 0]));
@@ -97,6 +100,7 @@ export async function sensitivity(bytes: Uint8Array, tensors: readonly string[],
   const one = new ort.Tensor('bool', Uint8Array.of(1), []);
   try {
     const output = s.outputNames[0];
+    let runs = 0;
     for (const x of inputs) {
       const feeds: Record<string, ort.Tensor> = { [s.inputNames[0]]: new ort.Tensor('float32', x, [1, 3, imgsz, imgsz]) };
       for (const t of tensors) feeds[`mask:${t}`] = zero;
@@ -107,6 +111,7 @@ export async function sensitivity(bytes: Uint8Array, tensors: readonly string[],
         const got = (await s.run(feeds, [output]))[output];
         feeds[`mask:${t}`] = zero;
         out.set(t, out.get(t)! + outputError(ref.data as Float32Array, got.data as Float32Array, rows) / inputs.length);
+        onRun?.(++runs, inputs.length * tensors.length);
       }
     }
   } finally {
