@@ -66,7 +66,8 @@ function pyMod(a: number, m: number): number {
   return ((a % m) + m) % m;
 }
 
-interface PadPlan {
+/** Letterbox geometry: resized size, border widths and the resize ratio. */
+export interface PadPlan {
   newW: number;
   newH: number;
   top: number;
@@ -76,8 +77,14 @@ interface PadPlan {
   r: number;
 }
 
-/** LetterBox.__call__ geometry for an image of w x h into target [H, W]. */
-function planLetterbox(w: number, h: number, H: number, W: number, auto: boolean, scaleup: boolean, stride: number): PadPlan {
+/**
+ * LetterBox.__call__ geometry for an image of w x h into target [H, W] (`auto`: pad to the next
+ * stride multiple, predict mode).
+ *
+ * @example
+ * planLetterbox(640, 480, 320, 320, true, true, 32); // { newW: 320, newH: 240, top: 8, bottom: 8, left: 0, right: 0, r: 0.5 }
+ */
+export function planLetterbox(w: number, h: number, H: number, W: number, auto: boolean, scaleup: boolean, stride: number): PadPlan {
   let r = Math.min(H / h, W / w);
   if (!scaleup) r = Math.min(r, 1.0);
   const newW = pyRound(w * r);
@@ -114,8 +121,13 @@ function padImage(src: Uint8Array, w: number, h: number, p: PadPlan): RgbImage {
   return { width: outW, height: outH, data };
 }
 
-/** scale_boxes(ratio_pad=None) gain and pad, recomputed from shapes the way Ultralytics does. */
-function scaleBoxesInfo(srcW: number, srcH: number, dstW: number, dstH: number): LetterboxInfo {
+/**
+ * scale_boxes(ratio_pad=None) gain and pad, recomputed from shapes the way Ultralytics does.
+ *
+ * @example
+ * scaleBoxesInfo(640, 480, 320, 256); // { ratio: 0.5, padX: 0, padY: 8, srcW: 640, srcH: 480, dstW: 320, dstH: 256 }
+ */
+export function scaleBoxesInfo(srcW: number, srcH: number, dstW: number, dstH: number): LetterboxInfo {
   const gain = Math.min(dstH / srcH, dstW / srcW);
   return {
     ratio: gain,

@@ -8,7 +8,7 @@
  * canvas RGBA directly and writes float planes; the tensor, its padding and the axis tables are
  * reused while the geometry is unchanged (a video loop allocates nothing per frame).
  */
-import { PAD_VALUE, pyRound } from '../image/letterbox.js';
+import { PAD_VALUE, planLetterbox, scaleBoxesInfo, type PadPlan } from '../image/letterbox.js';
 import { axisTable, type AxisTable } from '../image/resize.js';
 import type { LetterboxInfo } from '../image/types.js';
 
@@ -28,37 +28,19 @@ export interface LetterboxedTensor {
   info: LetterboxInfo;
 }
 
-interface Plan {
+interface Plan extends PadPlan {
+  /** Letterboxed width and height (resized size plus borders). */
   W: number;
   H: number;
-  newW: number;
-  newH: number;
-  top: number;
-  left: number;
 }
 
 const COEF_SCALE = 2048; // OpenCV INTER_RESIZE_COEF_SCALE (11 bits)
 const LUT = Float32Array.from({ length: 256 }, (_, v) => v / 255); // float32(v / 255), as toTensor
 
-/** Python's non-negative modulo. */
-const pyMod = (a: number, m: number): number => ((a % m) + m) % m;
-
-/** Ultralytics LetterBox geometry (scaleup=True): 'predict' pads to the next stride multiple (auto). */
+/** Ultralytics LetterBox geometry (scaleup=True) into a size x size target; 'predict' pads to the next stride multiple. */
 function plan(w: number, h: number, size: number, auto: boolean, stride: number): Plan {
-  const r = Math.min(size / h, size / w);
-  const newW = pyRound(w * r);
-  const newH = pyRound(h * r);
-  const dw = (auto ? pyMod(size - newW, stride) : size - newW) / 2;
-  const dh = (auto ? pyMod(size - newH, stride) : size - newH) / 2;
-  const top = pyRound(dh - 0.1);
-  const left = pyRound(dw - 0.1);
-  return { W: newW + left + pyRound(dw + 0.1), H: newH + top + pyRound(dh + 0.1), newW, newH, top, left };
-}
-
-/** scale_boxes gain/pad recomputed from shapes, as src/image/letterbox.ts does. */
-function infoOf(srcW: number, srcH: number, W: number, H: number): LetterboxInfo {
-  const gain = Math.min(H / srcH, W / srcW);
-  return { ratio: gain, padX: pyRound((W - srcW * gain) / 2 - 0.1), padY: pyRound((H - srcH * gain) / 2 - 0.1), srcW, srcH, dstW: W, dstH: H };
+  const p = planLetterbox(w, h, size, size, auto, true, stride);
+  return { ...p, W: p.newW + p.left + p.right, H: p.newH + p.top + p.bottom };
 }
 
 /**
@@ -82,7 +64,7 @@ export class Letterboxer {
     this.prepare(px, p);
     if (p.newW === px.width && p.newH === px.height) this.copy(px, p);
     else this.resize(px, p);
-    return { tensor: this.tensor, width: p.W, height: p.H, info: infoOf(px.width, px.height, p.W, p.H) };
+    return { tensor: this.tensor, width: p.W, height: p.H, info: scaleBoxesInfo(px.width, px.height, p.W, p.H) };
   }
 
   /** (Re)build buffers and tables when the geometry changes; the pad value is written only then. */
