@@ -1,7 +1,8 @@
 import { LeyoloError } from './errors.js';
 import type { Engine } from './engine.js';
-import type { RgbImage } from './image/types.js';
-import { runPipeline, type PipelineOptions, type StageTimes } from './pipeline.js';
+import type { LetterboxInfo, RgbImage } from './image/types.js';
+import type { Detection as PostDetection } from './postprocess/index.js';
+import { runPipeline, runTensor, type PipelineModel, type PipelineOptions, type StageTimes } from './pipeline.js';
 import type { LetterboxMode } from './image/letterbox.js';
 
 /** One detection, plain JSON: box is xyxy in original-image pixels. */
@@ -84,7 +85,7 @@ export class Detector<In = RgbImage> {
 
   /** Detect objects in several images with one forward pass. */
   async detectBatch(inputs: In[], opts?: DetectOptions, mode?: LetterboxMode): Promise<Detection[][]> {
-    if (this.disposed) throw new LeyoloError('BAD_ARGUMENT', 'detect() called after dispose()', 'load the model again');
+    this.assertOpen();
     if (inputs.length === 0) return [];
     const t0 = performance.now();
     const images = await Promise.all(inputs.map((x) => this.decode(x)));
@@ -95,8 +96,25 @@ export class Detector<In = RgbImage> {
   /** Detect on already-decoded RGB images (lets callers overlap decoding with inference). */
   async detectImages(images: RgbImage[], opts?: DetectOptions, mode?: LetterboxMode): Promise<Detection[][]> {
     const o = resolveDetectOptions(opts, this.meta.nc);
-    const model = { engine: this.engine, nc: this.meta.nc, strides: this.meta.strides, stride: Math.max(...this.meta.strides) };
-    const out = await runPipeline(model, images, this.meta.imgsz, o, mode, this.times);
+    return this.labelled(await runPipeline(this.pipelineModel(), images, this.meta.imgsz, o, mode, this.times));
+  }
+
+  /** Detect on an input the caller letterboxed itself ([B, 3, H, W], `infos[i]` for image i). */
+  protected async detectTensor(input: Float32Array, shape: [number, number, number, number], infos: readonly LetterboxInfo[], opts?: DetectOptions): Promise<Detection[][]> {
+    this.assertOpen();
+    const o = resolveDetectOptions(opts, this.meta.nc);
+    return this.labelled(await runTensor(this.pipelineModel(), input, shape, infos, o, this.times));
+  }
+
+  protected assertOpen(): void {
+    if (this.disposed) throw new LeyoloError('BAD_ARGUMENT', 'detect() called after dispose()', 'load the model again');
+  }
+
+  private pipelineModel(): PipelineModel {
+    return { engine: this.engine, nc: this.meta.nc, strides: this.meta.strides, stride: Math.max(...this.meta.strides) };
+  }
+
+  private labelled(out: PostDetection[][]): Detection[][] {
     return out.map((dets) => dets.map((d) => ({ box: d.box, score: d.score, classId: d.classId, label: this.meta.names[d.classId] ?? String(d.classId) })));
   }
 

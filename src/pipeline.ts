@@ -54,7 +54,7 @@ export async function runPipeline(
   mode?: LetterboxMode,
   times?: StageTimes,
 ): Promise<Detection[][]> {
-  let t0 = performance.now();
+  const t0 = performance.now();
   // 1-2. letterbox every image to one common network shape, then pack NCHW [B, 3, H, W] / 255.
   const sameShape = images.every((im) => im.width === images[0].width && im.height === images[0].height);
   const lbMode: LetterboxMode = mode ?? (sameShape ? 'predict' : 'square');
@@ -63,22 +63,40 @@ export async function runPipeline(
   const plane = 3 * W * H;
   const input = new Float32Array(images.length * plane);
   boxed.forEach((b, i) => toTensor(b.image, input.subarray(i * plane, (i + 1) * plane)));
-  let t1 = performance.now();
-  if (times) times.preprocess += t1 - t0;
+  if (times) times.preprocess += performance.now() - t0;
+  return runTensor(model, input, [images.length, 3, H, W], boxed.map((b) => b.info), opts, times);
+}
 
+/**
+ * Stages 3-6 on an already letterboxed input [B, 3, H, W] (`infos[i]`: image i's letterbox): forward,
+ * candidates above conf, class-offset NMS, boxes back to original pixels. For callers that build the
+ * tensor themselves (the browser's fused canvas -> tensor path).
+ *
+ * @example
+ * const [dets] = await runTensor(model, tensor, [1, 3, 256, 320], [info], opts);
+ */
+export async function runTensor(
+  model: PipelineModel,
+  input: Float32Array,
+  shape: [number, number, number, number],
+  infos: readonly LetterboxInfo[],
+  opts: PipelineOptions,
+  times?: StageTimes,
+): Promise<Detection[][]> {
+  const [, , H, W] = shape;
   // 3. forward: in-graph decoded [B, 4+nc, N] (fast path) or raw heads [B, 64+nc, H/s, W/s] per level.
-  const out = await model.engine.run(input, [images.length, 3, H, W]);
-  t0 = performance.now();
-  if (times) times.inference += t0 - t1;
+  const t0 = performance.now();
+  const out = await model.engine.run(input, shape);
+  const t1 = performance.now();
+  if (times) times.inference += t1 - t0;
 
   // 4-6. candidates above conf -> class-offset NMS -> boxes back to original pixels.
-  const results = boxed.map((b, i) => {
+  const results = infos.map((info, i) => {
     const cand = candidates(model, out, opts, i);
     const dets = nms(cand, opts);
-    return scaleBoxes(dets, { w: W, h: H }, { w: b.info.srcW, h: b.info.srcH }, ratioPadOf(b.info));
+    return scaleBoxes(dets, { w: W, h: H }, { w: info.srcW, h: info.srcH }, ratioPadOf(info));
   });
-  t1 = performance.now();
-  if (times) times.postprocess += t1 - t0;
+  if (times) times.postprocess += performance.now() - t1;
   return results;
 }
 

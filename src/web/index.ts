@@ -4,10 +4,9 @@
  * Same Detector and result shape as Node; inference runs in onnxruntime-web (WebGPU, else wasm).
  * Nothing here (or below) imports Node built-ins.
  */
-import { Detector, resolveDetectOptions, type Detection, type DetectOptions, type ModelMeta } from '../detector.js';
+import { Detector, type Detection, type DetectOptions, type ModelMeta } from '../detector.js';
 import { LeyoloError } from '../errors.js';
 import type { LetterboxMode } from '../image/letterbox.js';
-import { candidatesFromDecoded, candidatesFromHeads, nms, scaleBoxes, type Candidates } from '../postprocess/index.js';
 import type { RgbImage } from '../image/types.js';
 import { modelOfCheckpoint } from '../model/from-checkpoint.js';
 import { buildInferenceGraph } from '../onnx/inference.js';
@@ -54,7 +53,6 @@ type WeightsKind = 'onnx' | 'checkpoint';
 export class WebDetector extends Detector<WebImageInput> {
   private readonly reader = new ImageReader();
   private readonly letterboxer = new Letterboxer();
-  private closed = false;
 
   constructor(meta: ModelMeta, readonly webEngine: WebEngine, private readonly fixedMode?: LetterboxMode) {
     // The base class's decode is only a fallback: detectBatch below reads images itself.
@@ -62,7 +60,7 @@ export class WebDetector extends Detector<WebImageInput> {
   }
 
   override async detectBatch(inputs: WebImageInput[], opts?: DetectOptions, mode?: LetterboxMode): Promise<Detection[][]> {
-    if (this.closed) throw new LeyoloError('BAD_ARGUMENT', 'detect() called after dispose()', 'load the model again');
+    this.assertOpen();
     if (inputs.length === 0) return [];
     const m = mode ?? this.fixedMode ?? 'predict';
     if (inputs.length === 1 && (m === 'predict' || m === 'square')) return [await this.detectOne(inputs[0], opts, m)];
@@ -73,31 +71,13 @@ export class WebDetector extends Detector<WebImageInput> {
     return this.detectImages(images, opts, mode ?? this.fixedMode);
   }
 
-  /** One image: read -> fused letterbox tensor -> forward -> candidates, NMS, boxes to image pixels. */
+  /** One image: read -> fused letterbox tensor -> the shared forward, NMS and box mapping. */
   private async detectOne(x: WebImageInput, opts: DetectOptions | undefined, mode: 'predict' | 'square'): Promise<Detection[]> {
     const t0 = performance.now();
-    const px = toPixels(x, this.reader);
-    const o = resolveDetectOptions(opts, this.meta.nc);
-    const lb = this.letterboxer.run(px, this.meta.imgsz, mode, Math.max(...this.meta.strides));
-    const t1 = performance.now();
-    const out = await this.webEngine.run(lb.tensor, [1, 3, lb.height, lb.width]);
-    const t2 = performance.now();
-    const { nc, strides, names } = this.meta;
-    let cand: Candidates;
-    if (out.decoded) cand = candidatesFromDecoded(out.decoded.data, nc, out.decoded.shape[2], o.conf, o.multiLabel, 0);
-    else if (out.heads) cand = candidatesFromHeads(out.heads, strides, nc, { conf: o.conf, multiLabel: o.multiLabel, batchIndex: 0 });
-    else throw new LeyoloError('RUNTIME', 'engine returned neither decoded nor head outputs', 'load a LeYOLO export');
-    const { info } = lb;
-    const dets = scaleBoxes(nms(cand, o), { w: lb.width, h: lb.height }, { w: info.srcW, h: info.srcH }, { gain: info.ratio, padX: info.padX, padY: info.padY });
-    this.times.preprocess += t1 - t0;
-    this.times.inference += t2 - t1;
-    this.times.postprocess += performance.now() - t2;
-    return dets.map((d) => ({ box: d.box, score: d.score, classId: d.classId, label: names[d.classId] ?? String(d.classId) }));
-  }
-
-  override async dispose(): Promise<void> {
-    this.closed = true;
-    await super.dispose();
+    const lb = this.letterboxer.run(toPixels(x, this.reader), this.meta.imgsz, mode, Math.max(...this.meta.strides));
+    this.times.preprocess += performance.now() - t0;
+    const [dets] = await this.detectTensor(lb.tensor, [1, 3, lb.height, lb.width], [lb.info], opts);
+    return dets;
   }
 }
 
