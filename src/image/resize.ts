@@ -76,23 +76,26 @@ export function axisTable(srcLen: number, dstLen: number, clampEdges: boolean): 
   return { ofs, w0, w1, max };
 }
 
-/** Horizontal pass of one source row (bytes at `srcOff`) into `out` (dstW*cn int32 sums). */
-function hresizeRow(src: Uint8Array, srcOff: number, out: Int32Array, xt: AxisTable, cn: number): void {
+/**
+ * Horizontal pass of one source row (bytes at `srcOff`, `cn` channels) into `out`: dstW*outCn int32
+ * sums of the first `outCn` channels (outCn < cn drops e.g. a canvas's alpha).
+ */
+function hresizeRow(src: Bytes, srcOff: number, out: Int32Array, xt: AxisTable, cn: number, outCn: number): void {
   const { ofs, w0, w1, max } = xt;
   const dstW = ofs.length;
-  if (cn === 3) {
-    // Unrolled RGB path: the hot loop of a letterbox.
+  if (outCn === 3) {
+    // Unrolled RGB (or RGB of RGBA) path: the hot loop of a letterbox.
     let o = 0;
     for (let dx = 0; dx < max; dx++, o += 3) {
-      const s = srcOff + ofs[dx] * 3;
+      const s = srcOff + ofs[dx] * cn;
       const a0 = w0[dx];
       const a1 = w1[dx];
-      out[o] = src[s] * a0 + src[s + 3] * a1;
-      out[o + 1] = src[s + 1] * a0 + src[s + 4] * a1;
-      out[o + 2] = src[s + 2] * a0 + src[s + 5] * a1;
+      out[o] = src[s] * a0 + src[s + cn] * a1;
+      out[o + 1] = src[s + 1] * a0 + src[s + cn + 1] * a1;
+      out[o + 2] = src[s + 2] * a0 + src[s + cn + 2] * a1;
     }
     for (let dx = max; dx < dstW; dx++, o += 3) {
-      const s = srcOff + ofs[dx] * 3;
+      const s = srcOff + ofs[dx] * cn;
       out[o] = src[s] * COEF_SCALE;
       out[o + 1] = src[s + 1] * COEF_SCALE;
       out[o + 2] = src[s + 2] * COEF_SCALE;
@@ -101,13 +104,13 @@ function hresizeRow(src: Uint8Array, srcOff: number, out: Int32Array, xt: AxisTa
   }
   for (let dx = 0; dx < dstW; dx++) {
     const s = srcOff + ofs[dx] * cn;
-    const o = dx * cn;
+    const o = dx * outCn;
     if (dx < max) {
       const a0 = w0[dx];
       const a1 = w1[dx];
-      for (let c = 0; c < cn; c++) out[o + c] = src[s + c] * a0 + src[s + cn + c] * a1;
+      for (let c = 0; c < outCn; c++) out[o + c] = src[s + c] * a0 + src[s + cn + c] * a1;
     } else {
-      for (let c = 0; c < cn; c++) out[o + c] = src[s + c] * COEF_SCALE;
+      for (let c = 0; c < outCn; c++) out[o + c] = src[s + c] * COEF_SCALE;
     }
   }
 }
@@ -124,6 +127,69 @@ function vresizeRow(r0: Int32Array, r1: Int32Array, b0: number, b1: number, dst:
   }
 }
 
+/** 8-bit pixels: decoded images (Uint8Array) or canvas readbacks (Uint8ClampedArray). */
+type Bytes = Uint8Array | Uint8ClampedArray;
+
+/** The tables and the two horizontal-row buffers of one resize geometry (reusable across frames). */
+export interface LinearRows {
+  xt: AxisTable;
+  yt: AxisTable;
+  rowA: Int32Array;
+  rowB: Int32Array;
+  /** Channels kept per pixel. */
+  outCn: number;
+}
+
+/**
+ * Tables and buffers for resizing srcW x srcH to dstW x dstH keeping `outCn` channels.
+ *
+ * @example
+ * const rows = linearRows(640, 480, 320, 240, 3);
+ */
+export function linearRows(srcW: number, srcH: number, dstW: number, dstH: number, outCn: number): LinearRows {
+  return { xt: axisTable(srcW, dstW, true), yt: axisTable(srcH, dstH, false), rowA: new Int32Array(dstW * outCn), rowB: new Int32Array(dstW * outCn), outCn };
+}
+
+/**
+ * cv2.resize(INTER_LINEAR)'s row driver: for every output row dy, `emit(r0, r1, b0, b1, dy)` gets the
+ * two horizontal rows (dstW * outCn sums) and their vertical weights; the caller applies the vertical
+ * formula (vresizeRow) into whatever output it has. Two-row ring like OpenCV: a horizontal row is
+ * reused when the next output row needs it again.
+ *
+ * @example
+ * resizeLinearRows(rgba, 640, 480, 4, linearRows(640, 480, 320, 240, 3), (r0, r1, b0, b1, dy) => { ... });
+ */
+export function resizeLinearRows(
+  src: Bytes, srcW: number, srcH: number, cn: number, rows: LinearRows,
+  emit: (r0: Int32Array, r1: Int32Array, b0: number, b1: number, dy: number) => void,
+): void {
+  const { xt, yt, outCn } = rows;
+  let { rowA, rowB } = rows;
+  let syA = -1;
+  let syB = -1;
+  const srcStride = srcW * cn;
+  for (let dy = 0; dy < yt.ofs.length; dy++) {
+    const sy0 = yt.ofs[dy];
+    const s0 = sy0 < 0 ? 0 : sy0 >= srcH ? srcH - 1 : sy0;
+    const s1 = sy0 + 1 < 0 ? 0 : sy0 + 1 >= srcH ? srcH - 1 : sy0 + 1;
+    if (s0 !== syA) {
+      if (s0 === syB) {
+        [rowA, rowB] = [rowB, rowA];
+        syB = syA;
+      } else {
+        hresizeRow(src, s0 * srcStride, rowA, xt, cn, outCn);
+      }
+      syA = s0;
+    }
+    if (s1 !== syB) {
+      if (s1 === syA) rowB.set(rowA);
+      else hresizeRow(src, s1 * srcStride, rowB, xt, cn, outCn);
+      syB = s1;
+    }
+    emit(rowA, rowB, yt.w0[dy], yt.w1[dy], dy);
+  }
+}
+
 /**
  * Resizes an 8-bit interleaved image of `cn` channels exactly like `cv2.resize(INTER_LINEAR)`.
  * Returns a new buffer of dstW*dstH*cn bytes.
@@ -131,48 +197,11 @@ function vresizeRow(r0: Int32Array, r1: Int32Array, b0: number, b1: number, dst:
  * @example
  * const out = resizeLinearU8(rgbBytes, 810, 1080, 3, 480, 640);
  */
-export function resizeLinearU8(
-  src: Uint8Array,
-  srcW: number,
-  srcH: number,
-  cn: number,
-  dstW: number,
-  dstH: number,
-): Uint8Array {
+export function resizeLinearU8(src: Uint8Array, srcW: number, srcH: number, cn: number, dstW: number, dstH: number): Uint8Array {
   if (srcW === dstW && srcH === dstH) return src.slice();
-  const xt = axisTable(srcW, dstW, true);
-  const yt = axisTable(srcH, dstH, false);
   const rowLen = dstW * cn;
   const dst = new Uint8Array(rowLen * dstH);
-  // Two-row ring like OpenCV: reuse a horizontal row when the next output row needs it again.
-  let rowA = new Int32Array(rowLen);
-  let rowB = new Int32Array(rowLen);
-  let syA = -1;
-  let syB = -1;
-  const srcStride = srcW * cn;
-  for (let dy = 0; dy < dstH; dy++) {
-    const sy0 = yt.ofs[dy];
-    const s0 = sy0 < 0 ? 0 : sy0 >= srcH ? srcH - 1 : sy0;
-    const s1 = sy0 + 1 < 0 ? 0 : sy0 + 1 >= srcH ? srcH - 1 : sy0 + 1;
-    if (s0 !== syA) {
-      if (s0 === syB) {
-        const t = rowA;
-        rowA = rowB;
-        rowB = t;
-        syB = syA;
-        syA = s0;
-      } else {
-        hresizeRow(src, s0 * srcStride, rowA, xt, cn);
-        syA = s0;
-      }
-    }
-    if (s1 !== syB) {
-      if (s1 === syA) rowB.set(rowA);
-      else hresizeRow(src, s1 * srcStride, rowB, xt, cn);
-      syB = s1;
-    }
-    vresizeRow(rowA, rowB, yt.w0[dy], yt.w1[dy], dst, dy * rowLen);
-  }
+  resizeLinearRows(src, srcW, srcH, cn, linearRows(srcW, srcH, dstW, dstH, cn), (r0, r1, b0, b1, dy) => vresizeRow(r0, r1, b0, b1, dst, dy * rowLen));
   return dst;
 }
 

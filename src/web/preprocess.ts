@@ -4,12 +4,12 @@
  *
  * Why: the generic path converts RGBA -> RGB (a full-resolution copy), resizes into a new buffer,
  * pads into another, then converts to float: ~10 ms of a ~84 ms frame at 640x480 -> 320. Here the
- * cv2 INTER_LINEAR fixed-point resize (src/image/resize.ts, same tables and formulas) reads the
- * canvas RGBA directly and writes float planes; the tensor, its padding and the axis tables are
+ * cv2 INTER_LINEAR row driver of src/image/resize.ts reads the canvas RGBA directly and the vertical
+ * pass writes float planes; the tensor, its padding and the axis tables are
  * reused while the geometry is unchanged (a video loop allocates nothing per frame).
  */
 import { PAD_VALUE, planLetterbox, scaleBoxesInfo, type PadPlan } from '../image/letterbox.js';
-import { axisTable, type AxisTable } from '../image/resize.js';
+import { linearRows, resizeLinearRows, type LinearRows } from '../image/resize.js';
 import type { LetterboxInfo } from '../image/types.js';
 
 /** Interleaved 8-bit pixels: RGB (channels 3) or RGBA from a canvas (channels 4; alpha ignored). */
@@ -34,7 +34,6 @@ interface Plan extends PadPlan {
   H: number;
 }
 
-const COEF_SCALE = 2048; // OpenCV INTER_RESIZE_COEF_SCALE (11 bits)
 const LUT = Float32Array.from({ length: 256 }, (_, v) => v / 255); // float32(v / 255), as toTensor
 
 /** Ultralytics LetterBox geometry (scaleup=True) into a size x size target; 'predict' pads to the next stride multiple. */
@@ -54,10 +53,7 @@ function plan(w: number, h: number, size: number, auto: boolean, stride: number)
 export class Letterboxer {
   private key = '';
   private tensor = new Float32Array(0);
-  private xt: AxisTable | null = null;
-  private yt: AxisTable | null = null;
-  private rowA = new Int32Array(0);
-  private rowB = new Int32Array(0);
+  private rows: LinearRows | null = null;
 
   run(px: Pixels, size: number, mode: 'predict' | 'square', stride = 32): LetterboxedTensor {
     const p = plan(px.width, px.height, size, mode === 'predict', stride);
@@ -73,10 +69,7 @@ export class Letterboxer {
     if (key === this.key) return;
     this.key = key;
     this.tensor = new Float32Array(3 * p.W * p.H).fill(LUT[PAD_VALUE]);
-    this.xt = axisTable(px.width, p.newW, true);
-    this.yt = axisTable(px.height, p.newH, false);
-    this.rowA = new Int32Array(p.newW * 3);
-    this.rowB = new Int32Array(p.newW * 3);
+    this.rows = linearRows(px.width, px.height, p.newW, p.newH, 3);
   }
 
   /** Unchanged size: cv2 skips the resize, so the bytes are copied as they are. */
@@ -94,62 +87,15 @@ export class Letterboxer {
     }
   }
 
-  /** cv2.resize(INTER_LINEAR) rows (two-row ring as OpenCV) written straight into the float planes. */
+  /** cv2.resize(INTER_LINEAR) rows (the shared row driver) written straight into the float planes. */
   private resize(px: Pixels, p: Plan): void {
-    const yt = this.yt as AxisTable;
-    const srcH = px.height;
-    const stride = px.width * px.channels;
-    let syA = -1;
-    let syB = -1;
-    for (let dy = 0; dy < p.newH; dy++) {
-      const sy0 = yt.ofs[dy];
-      const s0 = sy0 < 0 ? 0 : sy0 >= srcH ? srcH - 1 : sy0;
-      const s1 = sy0 + 1 < 0 ? 0 : sy0 + 1 >= srcH ? srcH - 1 : sy0 + 1;
-      if (s0 !== syA) {
-        if (s0 === syB) {
-          [this.rowA, this.rowB] = [this.rowB, this.rowA];
-          syB = syA;
-        } else {
-          this.hresize(px, s0 * stride, this.rowA);
-        }
-        syA = s0;
-      }
-      if (s1 !== syB) {
-        if (s1 === syA) this.rowB.set(this.rowA);
-        else this.hresize(px, s1 * stride, this.rowB);
-        syB = s1;
-      }
-      this.vresize(yt.w0[dy], yt.w1[dy], (dy + p.top) * p.W + p.left, p.W * p.H);
-    }
-  }
-
-  /** Horizontal pass of one source row into int32 sums (RGB interleaved, newW * 3). */
-  private hresize(px: Pixels, off: number, out: Int32Array): void {
-    const { ofs, w0, w1, max } = this.xt as AxisTable;
-    const src = px.data;
-    const cn = px.channels;
-    const n = ofs.length;
-    let o = 0;
-    for (let dx = 0; dx < max; dx++, o += 3) {
-      const s = off + ofs[dx] * cn;
-      const a0 = w0[dx];
-      const a1 = w1[dx];
-      out[o] = src[s] * a0 + src[s + cn] * a1;
-      out[o + 1] = src[s + 1] * a0 + src[s + cn + 1] * a1;
-      out[o + 2] = src[s + 2] * a0 + src[s + cn + 2] * a1;
-    }
-    for (let dx = max; dx < n; dx++, o += 3) {
-      const s = off + ofs[dx] * cn;
-      out[o] = src[s] * COEF_SCALE;
-      out[o + 1] = src[s + 1] * COEF_SCALE;
-      out[o + 2] = src[s + 2] * COEF_SCALE;
-    }
+    const plane = p.W * p.H;
+    resizeLinearRows(px.data, px.width, px.height, px.channels, this.rows as LinearRows,
+      (r0, r1, b0, b1, dy) => this.vresize(r0, r1, b0, b1, (dy + p.top) * p.W + p.left, plane));
   }
 
   /** Vertical pass (OpenCV's VResizeLinear formula, see resize.ts) -> bytes -> float planes. */
-  private vresize(b0: number, b1: number, dst: number, plane: number): void {
-    const r0 = this.rowA;
-    const r1 = this.rowB;
+  private vresize(r0: Int32Array, r1: Int32Array, b0: number, b1: number, dst: number, plane: number): void {
     const t = this.tensor;
     const n = r0.length / 3;
     for (let x = 0, i = 0; x < n; x++, i += 3) {
