@@ -16,18 +16,27 @@ const files = readdirSync(dir).sort();
 const S = 320, B = files.length;
 const images = new Float32Array(B * 3 * S * S);
 for (let i = 0; i < B; i++) images.set(toTensor(letterbox(await decodeImage(dir + files[i]), { size: S, mode: 'square' }).image), i * 3 * S * S);
+/** Per image, the highest class score (sigmoid of the largest class logit over all levels). */
+function maxScores(heads: { shape: number[]; data: Float32Array }[]): string {
+  const out: string[] = [];
+  for (let b = 0; b < B; b++) {
+    let mx = -Infinity;
+    for (const h of heads) {
+      const [, C, hh, ww] = h.shape;
+      const hw = hh * ww;
+      for (let c = 64; c < C; c++) for (let p = 0; p < hw; p++) mx = Math.max(mx, h.data[(b * C + c) * hw + p]);
+    }
+    out.push((1 / (1 + Math.exp(-mx))).toFixed(3));
+  }
+  return out.join(' ');
+}
+
 for (const [label, sd] of [['ema', ck.stateDict], ['raw', st.model]] as const) {
   for (const mode of ['train', 'eval'] as const) {
     const step = new TrainStep(m, { bn: ck.bn, bnMode: mode, threads: 2 });
     const { heads } = await step.forward(sd, images, [B, 3, S, S], false);
     await step.dispose();
-    const maxPer: number[] = [];
-    for (let b = 0; b < B; b++) {
-      let mx = -Infinity;
-      for (const h of heads) { const [, C, hh, ww] = h.shape; const hw = hh * ww; for (let c = 64; c < C; c++) for (let p = 0; p < hw; p++) mx = Math.max(mx, h.data[(b * C + c) * hw + p]); }
-      maxPer.push(1 / (1 + Math.exp(-mx)));
-    }
-    console.log(label, mode, maxPer.map((v) => v.toFixed(3)).join(' '));
+    console.log(label, mode, maxScores(heads));
   }
 }
 {
@@ -47,7 +56,6 @@ for (const [label, sd] of [['ema', ck.stateDict], ['raw', st.model]] as const) {
   const sd = new Map([...st.model].map(([k, t]) => [k, { shape: t.shape, data: t.data.slice() }]));
   const { saved } = await step.forward(sd, images, [B, 3, S, S], false);
   await step.dispose();
-  const n = 0;
   for (const [k, t] of sd) {
     if (!k.endsWith('.running_mean')) continue;
     const bn = k.slice(0, -'.running_mean'.length);
@@ -59,11 +67,5 @@ for (const [label, sd] of [['ema', ck.stateDict], ['raw', st.model]] as const) {
   const ev = new TrainStep(m, { bn: ck.bn, bnMode: 'eval', threads: 2 });
   const { heads } = await ev.forward(sd, images, [B, 3, S, S], false);
   await ev.dispose();
-  const maxPer: number[] = [];
-  for (let b = 0; b < B; b++) {
-    let mx = -Infinity;
-    for (const h of heads) { const [, C, hh, ww] = h.shape; const hw = hh * ww; for (let c = 64; c < C; c++) for (let p = 0; p < hw; p++) mx = Math.max(mx, h.data[(b * C + c) * hw + p]); }
-    maxPer.push(1 / (1 + Math.exp(-mx)));
-  }
-  console.log('eval with batch stats', maxPer.map((v) => v.toFixed(3)).join(' '), n);
+  console.log('eval with batch stats', maxScores(heads));
 }
