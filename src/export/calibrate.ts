@@ -40,8 +40,6 @@ export interface CalibrationOptions {
   /** Square letterbox size (the export's imgsz). */
   imgsz: number;
   threads?: number;
-  /** Called after each image (index, total). */
-  onImage?: (i: number, n: number) => void;
   /** Progress per pass: 'calibrate' (min/max, percentiles), then 'ranges' (the error-minimising search). */
   onProgress?: (stage: 'calibrate' | 'ranges', done: number, total: number) => void;
 }
@@ -158,7 +156,6 @@ async function eachImage(
       const { width: W, height: H } = lb.image;
       const res = await runSession(session, { [session.inputNames[0]]: { shape: [1, 3, H, W], data: toTensor(lb.image) } }, [...tensors]);
       for (const t of tensors) cb(t, res[t].data);
-      o.onImage?.(i, images.length);
       o.onProgress?.(stage, i + 1, images.length);
     }
   } finally {

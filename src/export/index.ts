@@ -35,7 +35,6 @@ export interface Int8Options extends QuantizeOptions {
   keep?: number;
   /** Calibration images used for the sensitivity ranking (default 2). */
   sensitivityImages?: number;
-  onImage?: (i: number, n: number) => void;
   /** Progress of the int8 stages (calibration pass, range search, sensitivity ranking): done of total. */
   onProgress?: (stage: 'calibrate' | 'ranges' | 'sensitivity', done: number, total: number) => void;
 }
@@ -121,7 +120,7 @@ export const DEFAULT_INT8_KEEP = 16;
 
 async function toInt8(fp32: Uint8Array, imgsz: number, q: Int8Options, threads?: number): Promise<{ bytes: Uint8Array; keepFloat: readonly string[] }> {
   const tensors = quantizableTensors(fp32, { ...q, keepFloat: [] });
-  const ranges = await calibrate(fp32, tensors.filter((t) => t !== 'images'), q.images, { imgsz, method: q.method, percentile: q.percentile, threads, onImage: q.onImage, onProgress: q.onProgress });
+  const ranges = await calibrate(fp32, tensors.filter((t) => t !== 'images'), q.images, { imgsz, method: q.method, percentile: q.percentile, threads, onProgress: q.onProgress });
   // The input is pixel / 255: [0, 1] exactly, so uint8 scale 1/255 represents every pixel value.
   ranges.set('images', { min: 0, max: 1 });
   let keepFloat = q.keepFloat ?? [];
