@@ -36,50 +36,69 @@ export interface InferenceGraphOptions {
 const dim = (v: number | 'dynamic' | undefined, sym: string, dflt: number | string): number | string =>
   v === 'dynamic' ? sym : v ?? dflt;
 
-/** Conv (folded) + optional SiLU. Returns the output name. */
-function emitConv(g: Graph, x: string, u: ConvUnit, sd: StateDict, bn: BnSettings): string {
-  const { weight, bias } = foldConv(u, sd, bn);
+/** What every emitter needs: the graph, the weights, BN settings and the SiLU form. */
+interface Emit {
+  g: Graph;
+  sd: StateDict;
+  bn: BnSettings;
+  silu: 'sigmoid' | 'tanh';
+}
+
+/**
+ * Conv (folded) + optional SiLU. Returns the output name. SiLU 'tanh': x sigmoid(x) = h (1 + tanh h)
+ * with h = x / 2, the halving folded into the conv's weights and bias (a power of two: exact).
+ */
+function emitConv(e: Emit, x: string, u: ConvUnit): string {
+  const { g } = e;
+  const { weight, bias } = foldConv(u, e.sd, e.bn);
+  const half = e.silu === 'tanh' && u.act;
   const base = u.weight.replace(/\.weight$/, '');
-  const w = g.constF(`${base}.w`, [u.cOut, u.cIn / u.groups, u.k, u.k], weight);
-  const b = g.constF(`${base}.b`, [u.cOut], bias);
+  const w = g.constF(`${base}.w`, [u.cOut, u.cIn / u.groups, u.k, u.k], half ? weight.map((v) => v * 0.5) : weight);
+  const b = g.constF(`${base}.b`, [u.cOut], half ? bias.map((v) => v * 0.5) : bias);
   const y = g.op('Conv', [x, w, b], {
     kernel_shape: attr.ints([u.k, u.k]), strides: attr.ints([u.s, u.s]), pads: attr.ints([u.pad, u.pad, u.pad, u.pad]),
     group: attr.int(u.groups), dilations: attr.ints([1, 1]),
   }, `${base}.conv`);
   if (!u.act) return y;
+  if (half) {
+    const t = g.op('Tanh', [y], {}, `${base}.tanh`);
+    return g.op('Mul', [y, g.op('Add', [t, g.constF(`${base}.one`, [], [1])], {}, `${base}.tanh1`)], {}, `${base}.silu`);
+  }
   const s = g.op('Sigmoid', [y], {}, `${base}.sigmoid`);
   return g.op('Mul', [y, s], {}, `${base}.silu`);
 }
 
-function emitChain(g: Graph, x: string, units: ConvUnit[], sd: StateDict, bn: BnSettings): string {
+function emitChain(e: Emit, x: string, units: ConvUnit[]): string {
   let y = x;
-  for (const u of units) y = emitConv(g, y, u, sd, bn);
+  for (const u of units) y = emitConv(e, y, u);
   return y;
 }
 
-function emitSppf(g: Graph, x: string, l: ResolvedLayer, sd: StateDict, bn: BnSettings): string {
+function emitSppf(e: Emit, x: string, l: ResolvedLayer): string {
+  const { g } = e;
   const k = l.kernel ?? 5;
   const p = Math.floor(k / 2);
-  const y0 = emitConv(g, x, l.convs[0], sd, bn);
+  const y0 = emitConv(e, x, l.convs[0]);
   const pool = { kernel_shape: attr.ints([k, k]), strides: attr.ints([1, 1]), pads: attr.ints([p, p, p, p]) };
   const y1 = g.op('MaxPool', [y0], pool, `model.${l.index}.m0`);
   const y2 = g.op('MaxPool', [y1], pool, `model.${l.index}.m1`);
   const y3 = g.op('MaxPool', [y2], pool, `model.${l.index}.m2`);
   const c = g.op('Concat', [y0, y1, y2, y3], { axis: attr.int(1) }, `model.${l.index}.cat`);
-  return emitConv(g, c, l.convs[1], sd, bn);
+  return emitConv(e, c, l.convs[1]);
 }
 
-function emitLayer(g: Graph, l: ResolvedLayer, ins: string[], sd: StateDict, bn: BnSettings): string {
+function emitLayer(e: Emit, l: ResolvedLayer, ins: string[]): string {
+  const { g } = e;
   const x = ins[0];
   switch (l.kind) {
     case 'mn_conv':
-      return emitConv(g, x, l.convs[0], sd, bn);
+      return emitConv(e, x, l.convs[0]);
     case 'MobileNetV3_BLOCK': {
-      const y = emitChain(g, x, l.convs, sd, bn);
+      const y = emitChain(e, x, l.convs);
       return l.residual ? g.op('Add', [x, y], {}, `model.${l.index}.add`) : y;
     }
     case 'SPPF':
-      return emitSppf(g, x, l, sd, bn);
+      return emitSppf(e, x, l);
     case 'Upsample': {
       const scale = l.row.kind === 'Upsample' ? l.row.scale : 2;
       const scales = g.constF(`model.${l.index}.scales`, [4], [1, 1, scale, scale]);
@@ -95,8 +114,8 @@ function emitLayer(g: Graph, l: ResolvedLayer, ins: string[], sd: StateDict, bn:
 }
 
 /** Per level: box branch [B, 64, h, w] and class branch [B, nc, h, w]. */
-function emitDetect(g: Graph, l: ResolvedLayer, ins: string[], sd: StateDict, bn: BnSettings): { box: string; cls: string }[] {
-  return (l.branches ?? []).map((b, i) => ({ box: emitChain(g, ins[i], b.box, sd, bn), cls: emitChain(g, ins[i], b.cls, sd, bn) }));
+function emitDetect(e: Emit, l: ResolvedLayer, ins: string[]): { box: string; cls: string }[] {
+  return (l.branches ?? []).map((b, i) => ({ box: emitChain(e, ins[i], b.box), cls: emitChain(e, ins[i], b.cls) }));
 }
 
 /**
@@ -131,11 +150,12 @@ export function inferenceGraph(m: ResolvedModel, weights: StateDict, bn: BnSetti
   const g = new Graph(`leyolo-${m.scale}`);
   g.input('images', 'float32', [B, 3, H, W]);
   const out = new Map<number, string>([[-1, 'images']]);
+  const e: Emit = { g, sd: weights, bn, silu: opts.silu ?? 'sigmoid' };
   let branches: { box: string; cls: string }[] = [];
   for (const l of usedLayers(m)) {
     const ins = l.from.map((f) => out.get(f) ?? 'images');
-    if (l.kind === 'Detect') branches = emitDetect(g, l, ins, weights, bn);
-    else out.set(l.index, emitLayer(g, l, ins, weights, bn));
+    if (l.kind === 'Detect') branches = emitDetect(e, l, ins);
+    else out.set(l.index, emitLayer(e, l, ins));
   }
   const no = 4 * m.regMax + m.nc;
   const levels: LevelShape[] = branches.map((b, i) => {
@@ -152,33 +172,7 @@ export function inferenceGraph(m: ResolvedModel, weights: StateDict, bn: BnSetti
     const n = levels.every((l) => l.h !== null && l.w !== null) ? levels.reduce((a, l) => a + (l.h ?? 0) * (l.w ?? 0), 0) : 'anchors';
     g.output(appendDecode(g, levels, m.nc, m.regMax, dflWeights(m, weights)), 'float32', [B, 4 + m.nc, n]);
   }
-  if (opts.silu === 'tanh') siluAsTanh(g);
   return g;
-}
-
-/**
- * Rewrite every emitConv SiLU (`<base>.conv` -> `<base>.sigmoid`, `<base>.silu` = conv * sigmoid)
- * as h * (1 + tanh(h)), h = conv / 2 (x * sigmoid(x) = h * (1 + tanh(h)) exactly). The halving is
- * folded into the conv's weights and bias: a power-of-two scale, so h is exactly half of x. The
- * conv output feeds only its SiLU, and the SiLU output keeps its name, so consumers are unchanged.
- */
-function siluAsTanh(g: Graph): void {
-  const one = g.constF('silu.one', [], [1]);
-  const byName = new Map(g.nodes.map((n) => [n.name, n]));
-  for (const sig of g.nodes.filter((n) => n.op === 'Sigmoid' && n.name.endsWith('.sigmoid'))) {
-    const base = sig.name.slice(0, -'.sigmoid'.length);
-    const conv = byName.get(`${base}.conv`);
-    const mul = byName.get(`${base}.silu`);
-    if (!conv || !mul) continue;
-    for (const name of conv.inputs.slice(1)) {
-      const t = g.initializers.get(name);
-      if (t?.data instanceof Float32Array) g.initializers.set(name, { ...t, data: t.data.map((v) => v * 0.5) });
-    }
-    sig.op = 'Tanh';
-    const p1 = `${base}.tanh1`;
-    g.nodes.splice(g.nodes.indexOf(mul), 0, { op: 'Add', name: p1, inputs: [sig.outputs[0], one], outputs: [p1], attrs: {} });
-    mul.inputs = [conv.outputs[0], p1];
-  }
 }
 
 /** The DFL bin values (the checkpoint's fixed 1x1 conv, arange(16)). */
