@@ -1,7 +1,8 @@
 /**
  * Training checkpoints: `weights/last.safetensors` and `best.safetensors` hold the EMA weights as a
  * normal leyolo checkpoint (predict/val/export load them directly); `last.state.safetensors` holds
- * what `--resume` needs on top: the raw model weights, optimizer buffers and the loop counters.
+ * everything `--resume` needs on its own: the raw model weights, the EMA, the optimizer buffers and
+ * the loop counters. It is written last in an epoch, so it is the epoch's commit point.
  */
 import { readFileSync } from 'node:fs';
 import { LeyoloError } from '../errors.js';
@@ -31,10 +32,11 @@ export function saveWeights(path: string, ck: Checkpoint): void {
   writeFileAtomic(path, checkpointToSafetensors(ck));
 }
 
-/** Write the resume state next to last.safetensors. */
-export function saveState(path: string, model: StateDict, opt: Optimizer, loop: LoopState): void {
+/** Write the resume state next to last.safetensors (self-contained: it also carries the EMA). */
+export function saveState(path: string, model: StateDict, ema: ReadonlyMap<string, Float32Array>, opt: Optimizer, loop: LoopState): void {
   const t: StateDict = new Map();
   for (const [k, v] of model) t.set(`model/${k}`, v);
+  for (const [k, e] of ema) t.set(`ema/${k}`, { shape: model.get(k)?.shape ?? [e.length], data: e });
   for (const [k, s] of opt.state) {
     t.set(`opt.m/${k}`, { shape: [s.m.length], data: s.m });
     if (s.v) t.set(`opt.v/${k}`, { shape: [s.v.length], data: s.v });
@@ -43,7 +45,7 @@ export function saveState(path: string, model: StateDict, opt: Optimizer, loop: 
 }
 
 /** Read a resume state written by {@link saveState}. */
-export function loadState(path: string): { model: StateDict; m: Map<string, Float32Array>; v: Map<string, Float32Array>; loop: LoopState } {
+export function loadState(path: string): { model: StateDict; ema: Map<string, Float32Array>; m: Map<string, Float32Array>; v: Map<string, Float32Array>; loop: LoopState } {
   let bytes: Uint8Array;
   try {
     bytes = readFileSync(path);
@@ -53,12 +55,14 @@ export function loadState(path: string): { model: StateDict; m: Map<string, Floa
   const { tensors, metadata } = readSafetensors(bytes);
   if (metadata.format !== 'leyolo-train-state' || !metadata.loop) throw new LeyoloError('BAD_CHECKPOINT', `${path} is not a leyolo training state`, 'pass the run folder or its weights/last.safetensors');
   const model: StateDict = new Map();
+  const ema = new Map<string, Float32Array>();
   const m = new Map<string, Float32Array>();
   const v = new Map<string, Float32Array>();
   for (const [k, t] of tensors) {
     if (k.startsWith('model/')) model.set(k.slice(6), t);
+    else if (k.startsWith('ema/')) ema.set(k.slice(4), t.data);
     else if (k.startsWith('opt.m/')) m.set(k.slice(6), t.data);
     else if (k.startsWith('opt.v/')) v.set(k.slice(6), t.data);
   }
-  return { model, m, v, loop: JSON.parse(metadata.loop) as LoopState };
+  return { model, ema, m, v, loop: JSON.parse(metadata.loop) as LoopState };
 }

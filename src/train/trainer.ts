@@ -104,9 +104,9 @@ function setup(model: TrainModel, data: TrainData, cfg: TrainConfig, out: TrainO
     opt.step = s.loop.optStep;
     loop = s.loop;
     ema = new Ema(toMap(params), s.loop.emaUpdates);
-    // The EMA itself was saved as last.safetensors' weights.
-    const last = model.ck;
-    if (last) for (const [k, e] of ema.state) { const t = last.stateDict.get(k); if (t) e.set(t.data); }
+    // States written before the EMA moved into them: the EMA is last.safetensors' weights.
+    const saved = s.ema.size ? s.ema : new Map([...(model.ck?.stateDict ?? [])].map(([k, t]) => [k, t.data]));
+    for (const [k, e] of ema.state) { const t = saved.get(k); if (t) e.set(t); }
   }
   return { m, params, opt, ema, step: new TrainStep(m, { bn, threads: cfg.threads }), loop, bn, names: data.train.names };
 }
@@ -221,9 +221,12 @@ export async function train(model: TrainModel, data: TrainData, cfg: TrainConfig
         saveWeights(best, ck);
       }
       Object.assign(c.loop, { epoch: epoch + 1, emaUpdates: c.ema.updates, optStep: c.opt.step });
-      saveWeights(last, ck);
-      saveState(join(wdir, 'last.state.safetensors'), c.params, c.opt, c.loop);
+      // The state file is the commit point of an epoch (--resume reads the weights, EMA and counters
+      // from it alone), so results.csv is written before it: a kill between two writes at worst
+      // repeats this epoch, and never resumes past a results.csv row that is missing.
       writeFileAtomic(join(out.dir, 'results.csv'), resultsCsv(rows));
+      saveWeights(last, ck);
+      saveState(join(wdir, 'last.state.safetensors'), c.params, c.ema.state, c.opt, c.loop);
       await svgToPng(resultsSvg(rows), join(out.dir, 'results.png'));
       await hooks.onEpochEnd?.(rec);
       if (cfg.patience > 0 && epoch - c.loop.bestEpoch >= cfg.patience) {
