@@ -101,6 +101,28 @@ function dwTo1(k: number) {
   };
 }
 
+
+/** Ablation (timing only): every depthwise conv becomes a per-channel Mul (after a 1x1 MaxPool when strided). */
+function noDw(g: Graph): void {
+  for (const n of g.nodes) {
+    const grp = n.attrs.group;
+    const st = n.attrs.strides;
+    if (n.op !== 'Conv' || grp?.type !== 'int' || grp.v === 1) continue;
+    const c = g.initializers.get(n.inputs[1])?.dims[0] ?? 0;
+    const s = st?.type === 'ints' ? st.v[0] : 1;
+    g.initializers.set(`${n.name}.scale`, { dims: [c, 1, 1], dtype: 'float32', data: new Float32Array(c).fill(1) });
+    if (s === 1) {
+      n.op = 'Mul';
+      n.inputs = [n.inputs[0], `${n.name}.scale`];
+      n.attrs = {};
+    } else {
+      n.op = 'MaxPool';
+      n.inputs = [n.inputs[0]];
+      n.attrs = { kernel_shape: { type: 'ints', v: [1, 1] }, strides: { type: 'ints', v: [s, s] } };
+    }
+  }
+}
+
 /** SiLU as x / (1 + exp(-x)): Neg, Exp, Add, Div. */
 function siluExp(g: Graph): void {
   g.constF('silu.one', [], [1]);
@@ -143,6 +165,7 @@ const rewrites: Record<string, (g: Graph) => void> = {
   'no-silu': noSilu,
   'no-dw5': dwTo1(5),
   'no-dw3': dwTo1(3),
+  'no-dw': noDw,
   base: () => {},
   'silu-tanh': siluTanh,
   'silu-tanh2': siluTanh2,

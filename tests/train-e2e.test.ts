@@ -1,6 +1,6 @@
 /**
  * Training end to end on coco8 (kept small for CI: a few epochs at 320): run-folder contents,
- * fine-tuning from the official weights, a SIGKILL mid-run followed by an exact --resume, Ctrl-C.
+ * fine-tuning from the official weights, a SIGKILL mid-run followed by an exact --resume, Ctrl-C (SIGINT).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -73,4 +73,28 @@ test('a run killed with SIGKILL resumes from its last checkpoint and finishes', 
   assert.deepEqual(after.map((x) => x.epoch), [1, 2, 3]);
   // Epochs before the kill are kept as they were.
   assert.equal(after[0]['train/box_loss'], before[0]['train/box_loss']);
+});
+
+test('Ctrl-C stops after the current batch, saves interrupted weights, exits 130 without a stack trace', { skip }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'leyolo-train-'));
+  const run = join(dir, 'c');
+  // 6 epochs of 2 batches leave room for the signal to land mid-run, after the first checkpoint.
+  const args = ['--data', coco8, '--weights', nano, '--epochs', '6', '--imgsz', '320', '--batch', '2', '--workers', '0', '--no-val', '--project', dir, '--name', 'c'];
+  const child = spawn(process.execPath, [...cli, 'train', ...args], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+  const t = setInterval(() => {
+    if (existsSync(join(run, 'weights', 'last.state.safetensors'))) {
+      clearInterval(t);
+      child.kill('SIGINT');
+    }
+  }, 50);
+  const code = await new Promise<number | null>((res) => child.on('close', (c) => res(c)));
+  clearInterval(t);
+  assert.equal(code, 130, stderr);
+  assert.ok(existsSync(join(run, 'weights', 'interrupted.safetensors')), 'interrupted weights written');
+  assert.match(stderr, /--resume/, 'tells the user how to continue');
+  assert.doesNotMatch(stderr, /\n\s+at .+:\d+:\d+/, 'no stack trace');
+  const rows = parseResultsCsv(readFileSync(join(run, 'results.csv'), 'utf8'));
+  assert.ok(rows.length >= 1 && rows.length < 6, `stopped mid-run after ${rows.length} epoch(s)`);
 });

@@ -47,7 +47,8 @@ process.on('SIGINT', () => {
 
 main(process.argv.slice(2)).then(
   (code) => {
-    process.exitCode = code;
+    // A command may have set its own status (train: 130 after Ctrl-C); keep it.
+    if (!process.exitCode) process.exitCode = code;
   },
   (e: unknown) => {
     if (isLeyoloError(e)) {
