@@ -52,7 +52,6 @@ export function smooth(y: ArrayLike<number>, f = 0.05): Float64Array {
   return out;
 }
 
-
 /** Inputs of ap_per_class: one row per prediction, over the whole dataset. */
 export interface ApInputs {
   /** [N*T] row-major: prediction i is a true positive at IoU threshold t. */

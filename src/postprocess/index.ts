@@ -11,7 +11,8 @@ export type { Candidates, Detection } from './candidates.js';
 export { CandidateBuilder } from './candidates.js';
 export { REG_MAX, sigmoid32, decodeHeads, candidatesFromHeads, candidatesFromDecoded, type CandidateOptions } from './decode.js';
 export { nms, sortByScoreDesc, type NmsOptions } from './nms.js';
-export { scaleBoxes, letterboxRatioPad, pyRound, type Size, type RatioPad } from './scale.js';
+export { scaleBoxes, letterboxRatioPad, type Size, type RatioPad } from './scale.js';
+export { pyRound } from '../image/letterbox.js';
 
 /** Thresholds for one-call post-processing (Ultralytics names; predict: conf 0.25, iou 0.7). */
 export interface PostprocessOptions extends NmsOptions {

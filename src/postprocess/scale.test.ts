@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { LeyoloError } from '../errors.js';
 import type { Detection } from './candidates.js';
-import { letterboxRatioPad, pyRound, scaleBoxes } from './scale.js';
+import { letterboxRatioPad, scaleBoxes } from './scale.js';
+import { pyRound } from '../image/letterbox.js';
 
 test('pyRound rounds halves to even like Python', () => {
   assert.deepEqual([0.5, 1.5, 2.5, -0.5, -1.5, 2.4, 2.6].map(pyRound), [0, 2, 2, 0, -2, 2, 3]);

@@ -21,8 +21,6 @@ export interface RatioPad {
   padY: number;
 }
 
-export { pyRound };
-
 /**
  * The gain and padding Ultralytics infers when no ratio_pad is given:
  * gain = min(h1 / h0, w1 / w0), pad = round((w1 - w0 * gain) / 2 - 0.1), same for y.
