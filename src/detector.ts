@@ -1,4 +1,4 @@
-import { LeyoloError } from './errors.js';
+import { LeyoloError, guard } from './errors.js';
 import type { Engine } from './engine.js';
 import type { LetterboxInfo, RgbImage } from './image/types.js';
 import type { Detection as PostDetection } from './postprocess/index.js';
@@ -40,12 +40,14 @@ export interface ModelMeta {
 
 /** Resolve and validate detect options once (typed defaults; bad values are typed errors). */
 export function resolveDetectOptions(o: DetectOptions = {}, nc = Infinity): PipelineOptions {
+  if (typeof o !== 'object' || o === null) throw new LeyoloError('BAD_ARGUMENT', 'detect options must be an object', 'e.g. { conf: 0.25 }');
+  if (o.classes !== undefined && !Array.isArray(o.classes)) throw new LeyoloError('BAD_ARGUMENT', 'classes must be an array of class ids', 'e.g. classes: [0, 2]');
   const conf = o.conf ?? 0.25;
   const iou = o.iou ?? 0.7;
   const maxDet = o.maxDet ?? 300;
   if (!(conf >= 0 && conf <= 1)) throw new LeyoloError('BAD_ARGUMENT', `conf must be in [0, 1], got ${conf}`, 'e.g. conf: 0.25');
   if (!(iou >= 0 && iou <= 1)) throw new LeyoloError('BAD_ARGUMENT', `iou must be in [0, 1], got ${iou}`, 'e.g. iou: 0.7');
-  if (!(Number.isInteger(maxDet) && maxDet >= 1)) throw new LeyoloError('BAD_ARGUMENT', `maxDet must be a positive integer, got ${maxDet}`, 'e.g. maxDet: 300');
+  if (!(Number.isInteger(maxDet) && maxDet >= 1 && maxDet <= 100_000)) throw new LeyoloError('BAD_ARGUMENT', `maxDet must be an integer in [1, 100000], got ${maxDet}`, 'e.g. maxDet: 300');
   const bad = o.classes?.find((c) => !Number.isInteger(c) || c < 0 || c >= nc);
   if (bad !== undefined) throw new LeyoloError('BAD_ARGUMENT', `class id ${bad} is out of range for a model with ${nc} classes`, `use ids in 0..${nc - 1}`);
   return { conf, iou, maxDet, classes: o.classes, agnostic: o.agnostic ?? false, multiLabel: o.multiLabel ?? false };
@@ -84,26 +86,34 @@ export class Detector<In = RgbImage> {
   }
 
   /** Detect objects in several images with one forward pass. */
-  async detectBatch(inputs: In[], opts?: DetectOptions, mode?: LetterboxMode): Promise<Detection[][]> {
-    this.assertOpen();
-    if (inputs.length === 0) return [];
-    const t0 = performance.now();
-    const images = await Promise.all(inputs.map((x) => this.decode(x)));
-    this.times.preprocess += performance.now() - t0;
-    return this.detectImages(images, opts, mode);
+  detectBatch(inputs: In[], opts?: DetectOptions, mode?: LetterboxMode): Promise<Detection[][]> {
+    return guard('detect', async () => {
+      this.assertOpen();
+      if (!Array.isArray(inputs)) throw new LeyoloError('BAD_ARGUMENT', 'detectBatch() takes an array of images', 'e.g. detectBatch([a, b])');
+      if (inputs.length === 0) return [];
+      const t0 = performance.now();
+      const images = await Promise.all(inputs.map((x) => this.decode(x)));
+      this.times.preprocess += performance.now() - t0;
+      return this.detectImages(images, opts, mode);
+    });
   }
 
   /** Detect on already-decoded RGB images (lets callers overlap decoding with inference). */
-  async detectImages(images: RgbImage[], opts?: DetectOptions, mode?: LetterboxMode): Promise<Detection[][]> {
-    const o = resolveDetectOptions(opts, this.meta.nc);
-    return this.labelled(await runPipeline(this.pipelineModel(), images, this.meta.imgsz, o, mode, this.times));
+  detectImages(images: RgbImage[], opts?: DetectOptions, mode?: LetterboxMode): Promise<Detection[][]> {
+    return guard('detect', async () => {
+      this.assertOpen();
+      const o = resolveDetectOptions(opts, this.meta.nc);
+      return this.labelled(await runPipeline(this.pipelineModel(), images, this.meta.imgsz, o, mode, this.times));
+    });
   }
 
   /** Detect on an input the caller letterboxed itself ([B, 3, H, W], `infos[i]` for image i). */
-  protected async detectTensor(input: Float32Array, shape: [number, number, number, number], infos: readonly LetterboxInfo[], opts?: DetectOptions): Promise<Detection[][]> {
-    this.assertOpen();
-    const o = resolveDetectOptions(opts, this.meta.nc);
-    return this.labelled(await runTensor(this.pipelineModel(), input, shape, infos, o, this.times));
+  protected detectTensor(input: Float32Array, shape: [number, number, number, number], infos: readonly LetterboxInfo[], opts?: DetectOptions): Promise<Detection[][]> {
+    return guard('detect', async () => {
+      this.assertOpen();
+      const o = resolveDetectOptions(opts, this.meta.nc);
+      return this.labelled(await runTensor(this.pipelineModel(), input, shape, infos, o, this.times));
+    });
   }
 
   protected assertOpen(): void {

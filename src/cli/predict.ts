@@ -1,12 +1,13 @@
 import { basename, extname, join, resolve } from 'node:path';
 import { LeyoloError } from '../errors.js';
-import { load, decodeNodeInput, type NodeDetector } from '../node/load.js';
+import { load, nodeDecoder, type NodeDetector } from '../node/load.js';
 import { expandSources } from '../node/sources.js';
-import { nextRunDir, writeFileAtomic } from '../node/fs.js';
+import { assertWritableOutput, nextRunDir, writeFileAtomic } from '../node/fs.js';
 import { annotate } from '../node/annotate.js';
 import { videoFrames, videoWriter, probeVideo, requireFfmpeg } from '../node/video.js';
 import type { Detection, DetectOptions } from '../detector.js';
 import type { RgbImage } from '../image/types.js';
+import { InputFailures } from './failures.js';
 import { Progress } from './progress.js';
 import { parse, num, int, intList, str } from './args.js';
 import { MODEL_OPTIONS, modelOptions } from './common.js';
@@ -27,7 +28,11 @@ Detect objects in image files, directories, globs (quoted) or videos (needs ffmp
   --save-txt         write Ultralytics txt labels (class cx cy w h conf, normalised)
   --project DIR      parent of run folders (default runs/predict)
   --json FILE        write [{ image, width, height, detections: [{ box, score, classId, label }] }]
+  --max-pixels N     refuse images over N pixels, from their header (default 100000000)
   --quiet            no per-image lines
+
+An input that cannot be read or decoded is reported (error[CODE]: file: reason) and skipped; the others
+are processed and their outputs written. The exit status is then 1 (error[SOME_INPUTS_FAILED]).
 `;
 
 /** One image's result as written by --json. */
@@ -43,7 +48,7 @@ export async function run(argv: string[]): Promise<void> {
   const { values: v, positionals } = parse('predict', argv, {
     ...MODEL_OPTIONS, conf: { type: 'string' }, iou: { type: 'string' }, 'max-det': { type: 'string' }, classes: { type: 'string' },
     agnostic: { type: 'boolean' }, save: { type: 'boolean' }, 'save-txt': { type: 'boolean' }, 'save-conf': { type: 'boolean' },
-    project: { type: 'string' }, json: { type: 'string' }, quiet: { type: 'boolean' },
+    project: { type: 'string' }, json: { type: 'string' }, quiet: { type: 'boolean' }, 'max-pixels': { type: 'string' },
   });
   if (v.help) return void process.stdout.write(HELP);
   if (positionals.length === 0) {
@@ -54,30 +59,27 @@ export async function run(argv: string[]): Promise<void> {
     conf: num('conf', v.conf, 0.25, 0, 1), iou: num('iou', v.iou, 0.7, 0, 1), maxDet: int('max-det', v['max-det'], 300),
     classes: intList('classes', v.classes), agnostic: v.agnostic === true,
   };
+  const maxPixels = int('max-pixels', v['max-pixels'], 100_000_000, 1, 2 ** 32);
   const src = expandSources(positionals);
+  const failed = new InputFailures('input');
+  for (const p of src.problems) failed.add(p.file, p.reason, p.code);
   const jsonPath = str(v.json);
   const inputs = [...src.images, ...src.videos];
-  if (jsonPath && inputs.some((p) => resolve(p) === resolve(jsonPath))) {
-    throw new LeyoloError('BAD_ARGUMENT', `refusing to overwrite an input file with --json: ${jsonPath}`, 'choose a different output path');
-  }
+  if (jsonPath) assertWritableOutput(jsonPath, inputs);
   if (src.videos.length > 0) requireFfmpeg();
-  const model = await load({ weights: mo.weights, model: mo.model, imgsz: mo.imgsz, threads: mo.threads });
+  const model = await load({ weights: mo.weights, model: mo.model, imgsz: mo.imgsz, threads: mo.threads, maxPixels });
+  // The weights are now a known input too: refuse a --json that names them before doing the work.
+  if (jsonPath) assertWritableOutput(jsonPath, inputs);
   const saveDir = v.save || v['save-txt'] ? nextRunDir(str(v.project) ?? join('runs', 'predict')) : undefined;
-  const out: ImageResult[] = [];
   const sink = makeSink(saveDir, { save: v.save === true, txt: v['save-txt'] === true, conf: v['save-conf'] === true, quiet: v.quiet === true || src.images.length > 20 });
-  const bar = new Progress('predict', src.images.length, 'img', src.images.length > 1);
-  // Decode the next image while the current one runs through the network.
-  let next = src.images.length > 0 ? decodeNodeInput(src.images[0]) : undefined;
-  for (let i = 0; i < src.images.length; i++) {
-    const img = await next!;
-    next = i + 1 < src.images.length ? decodeNodeInput(src.images[i + 1]) : undefined;
-    const [dets] = await model.detectImages([img], opts);
-    out.push({ image: src.images[i], width: img.width, height: img.height, detections: dets });
-    await sink(src.images[i], img, dets);
-    bar.tick();
+  const out = await predictImages(model, src.images, opts, sink, failed, maxPixels);
+  for (const video of src.videos) {
+    try {
+      await predictVideo(model, video, opts, saveDir, sink, maxPixels, out);
+    } catch (e) {
+      failed.add(video, e);
+    }
   }
-  bar.done();
-  for (const video of src.videos) out.push(...(await predictVideo(model, video, opts, saveDir, sink)));
   await model.dispose();
   const n = out.reduce((a, r) => a + r.detections.length, 0);
   const t = model.times;
@@ -88,6 +90,33 @@ export async function run(argv: string[]): Promise<void> {
     writeFileAtomic(jsonPath, `${JSON.stringify(out, null, 1)}\n`, inputs);
     process.stderr.write(`JSON written to ${jsonPath}\n`);
   }
+  failed.finish(inputs.length + src.problems.length);
+}
+
+/** A decode that never rejects: the prefetched next image's failure is handled when its turn comes. */
+type Decoded = { img: RgbImage } | { error: unknown };
+
+/** Images one by one, decoding the next while the current one runs through the network. */
+async function predictImages(model: NodeDetector, images: readonly string[], opts: DetectOptions, sink: Sink, failed: InputFailures, maxPixels: number): Promise<ImageResult[]> {
+  const decode = nodeDecoder(maxPixels);
+  const settle = (p: string): Promise<Decoded> => decode(p).then((img) => ({ img }), (error: unknown) => ({ error }));
+  const bar = new Progress('predict', images.length, 'img', images.length > 1);
+  const out: ImageResult[] = [];
+  let next = images.length > 0 ? settle(images[0]) : undefined;
+  for (let i = 0; i < images.length; i++) {
+    const d = await next!;
+    next = i + 1 < images.length ? settle(images[i + 1]) : undefined;
+    bar.tick();
+    if ('error' in d) {
+      failed.add(images[i], d.error);
+      continue;
+    }
+    const [dets] = await model.detectImages([d.img], opts);
+    out.push({ image: images[i], width: d.img.width, height: d.img.height, detections: dets });
+    await sink(images[i], d.img, dets);
+  }
+  bar.done();
+  return out;
 }
 
 type Sink = (name: string, img: RgbImage, dets: Detection[]) => Promise<void>;
@@ -126,19 +155,24 @@ export function yoloTxt(img: { width: number; height: number }, dets: readonly D
     .join('');
 }
 
-async function predictVideo(model: NodeDetector, path: string, opts: DetectOptions, dir: string | undefined, sink: Sink): Promise<ImageResult[]> {
-  const { width, height, fps } = probeVideo(path);
+/**
+ * One video, frame by frame; results are appended to `out` as they come, so the frames before a
+ * decoding error are kept (and their annotated video is still written).
+ */
+async function predictVideo(model: NodeDetector, path: string, opts: DetectOptions, dir: string | undefined, sink: Sink, maxPixels: number, out: ImageResult[]): Promise<void> {
+  const { width, height, fps } = probeVideo(path, maxPixels);
   const writer = dir ? videoWriter(join(dir, `${basename(path, extname(path))}.mp4`), width, height, fps) : undefined;
-  const out: ImageResult[] = [];
   let f = 0;
-  for await (const frame of videoFrames(path)) {
-    const [dets] = await model.detectImages([frame], opts);
-    const name = `${path}#${f++}`;
-    out.push({ image: name, width, height, detections: dets });
-    if (writer) {
-      await writer.write(await annotate(frame, dets, 'raw'));
-    } else await sink(name, frame, dets);
+  try {
+    for await (const frame of videoFrames(path, maxPixels)) {
+      const [dets] = await model.detectImages([frame], opts);
+      const name = `${path}#${f++}`;
+      out.push({ image: name, width, height, detections: dets });
+      if (writer) await writer.write(await annotate(frame, dets, 'raw'));
+      else await sink(name, frame, dets);
+    }
+  } finally {
+    if (f > 0) await writer?.close();
+    else await writer?.abort();
   }
-  await writer?.close();
-  return out;
 }

@@ -11,25 +11,51 @@
  * orientation), WebP and TIFF. GIF decodes here although cv2 4.6 cannot read it.
  * Returns RGB (cv2 gives BGR: reverse the channels to compare).
  */
-import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
 import { LeyoloError, isLeyoloError } from '../errors.js';
+import { MAX_BYTES, readRegularFile } from '../node/fs.js';
+import { DEFAULT_MAX_PIXELS } from './limits.js';
 import { expandToRgb } from './raw.js';
 import type { RgbImage } from './types.js';
 
 export { fromRaw } from './raw.js';
 
-const HINT = 'pass a readable JPEG, PNG, WebP, TIFF, GIF or BMP file (or its bytes)';
+const HINT = 'pass a readable JPEG, PNG, WebP, TIFF, GIF, AVIF or HEIF file (or its bytes)';
+
+/** Options of {@link decodeImage}. */
+export interface DecodeOptions {
+  /** Refuse images with more pixels than this, from the header, before decoding (default 100 M). */
+  maxPixels?: number;
+}
 
 async function readInput(input: string | Uint8Array): Promise<Uint8Array> {
   if (typeof input !== 'string') return input;
-  try {
-    return await readFile(input);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new LeyoloError('FILE_NOT_FOUND', `no such image: ${input}`, 'check the path');
-    throw new LeyoloError('BAD_IMAGE', `cannot read image ${input}: ${(e as Error).message}`, HINT);
+  return readRegularFile(input, { maxBytes: MAX_BYTES.image, what: 'image' });
+}
+
+/**
+ * The container format from the file's magic bytes, or undefined for anything cv2.imread would not
+ * read as a photo (SVG, PDF, text...): those are refused before libvips sees them.
+ */
+export function sniffFormat(b: Uint8Array): string | undefined {
+  const ascii = (at: number, s: string) => b.length >= at + s.length && [...s].every((c, i) => b[at + i] === c.charCodeAt(0));
+  if (b.length > 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return 'jpeg';
+  if (ascii(0, '\x89PNG')) return 'png';
+  if (ascii(0, 'GIF8')) return 'gif';
+  if (ascii(0, 'RIFF') && ascii(8, 'WEBP')) return 'webp';
+  if (ascii(0, 'II*\0') || ascii(0, 'MM\0*')) return 'tiff';
+  if (ascii(4, 'ftyp')) return 'heif'; // HEIC and AVIF
+  return undefined;
+}
+
+/** libvips' own messages for images over the pixel limit, as a typed error. */
+function decodeError(e: unknown, what: string, maxPixels: number): LeyoloError {
+  if (isLeyoloError(e)) return e;
+  const msg = (e as Error)?.message ?? String(e);
+  if (/pixel limit/i.test(msg)) {
+    return new LeyoloError('LIMIT_EXCEEDED', `${what}: image is over the ${(maxPixels / 1e6).toFixed(0)}-megapixel limit`, 'downscale the image, or raise the limit (maxPixels option / --max-pixels) if you trust the file', { cause: e });
   }
+  return new LeyoloError('BAD_IMAGE', `cannot decode image ${what}: ${msg}`, HINT, { cause: e });
 }
 
 /** Bytes start like a JPEG (SOI marker). */
@@ -44,23 +70,28 @@ function isJpeg(b: Uint8Array): boolean {
  * @example
  * const img = await decodeImage('bus.jpg'); // { width: 810, height: 1080, data: Uint8Array(2624400) }
  */
-export async function decodeImage(input: string | Uint8Array): Promise<RgbImage> {
+export async function decodeImage(input: string | Uint8Array, o: DecodeOptions = {}): Promise<RgbImage> {
+  if (typeof input !== 'string' && !(input instanceof Uint8Array)) {
+    throw new LeyoloError('BAD_ARGUMENT', `cannot decode a ${typeof input} as an image`, 'pass a file path, encoded image bytes (Uint8Array) or { data, width, height, channels }');
+  }
   const bytes = await readInput(input);
   const what = typeof input === 'string' ? input : `${bytes.length}-byte buffer`;
+  const maxPixels = o.maxPixels ?? DEFAULT_MAX_PIXELS;
   if (bytes.length === 0) throw new LeyoloError('BAD_IMAGE', `empty image: ${what}`, HINT);
+  if (!sniffFormat(bytes)) throw new LeyoloError('BAD_IMAGE', `${what} is not an image file leyolo reads (unknown or unsupported format)`, HINT);
   try {
     // failOn 'none': like libjpeg under cv2, a truncated file still decodes (warnings, not errors).
-    const opts = { failOn: 'none', ignoreIcc: true, autoOrient: true, limitInputPixels: false } as const;
+    // limitInputPixels: libvips refuses from the header, before allocating, images over the limit.
+    const opts = { failOn: 'none', ignoreIcc: true, autoOrient: true, limitInputPixels: maxPixels } as const;
     // CMYK JPEGs need their own path; reading the SOF header here saves a second libvips call on the
     // hot path (sharp.metadata costs about as much as a small decode's setup).
-    if (isJpeg(bytes) && jpegComponents(bytes) === 4) return await decodeCmykJpeg(bytes);
+    if (isJpeg(bytes) && jpegComponents(bytes) === 4) return await decodeCmykJpeg(bytes, maxPixels);
     const { data, info } = await sharp(bytes, opts).raw().toBuffer({ resolveWithObject: true });
     const u8 = new Uint8Array(data.buffer, data.byteOffset, data.length);
     if (info.channels === 3) return { width: info.width, height: info.height, data: u8 };
     return { width: info.width, height: info.height, data: expandToRgb(u8, info.width * info.height, info.channels) };
   } catch (e) {
-    if (isLeyoloError(e)) throw e;
-    throw new LeyoloError('BAD_IMAGE', `cannot decode image ${what}: ${(e as Error).message}`, HINT);
+    throw decodeError(e, what, maxPixels);
   }
 }
 
@@ -107,8 +138,8 @@ export function hasAdobeMarker(b: Uint8Array): boolean {
  * CMYK/YCCK JPEG as cv2 decodes it: libjpeg's CMYK bytes, then per pixel (OpenCV icvCvt_CMYK2BGR)
  * R = k - ((255 - c) * k >> 8), G likewise with m, B with y. No ICC colour management.
  */
-async function decodeCmykJpeg(bytes: Uint8Array): Promise<RgbImage> {
-  const { data, info } = await sharp(bytes, { failOn: 'none', ignoreIcc: true, autoOrient: true, limitInputPixels: false })
+async function decodeCmykJpeg(bytes: Uint8Array, maxPixels: number): Promise<RgbImage> {
+  const { data, info } = await sharp(bytes, { failOn: 'none', ignoreIcc: true, autoOrient: true, limitInputPixels: maxPixels })
     .pipelineColourspace('cmyk')
     .toColourspace('cmyk')
     .raw()

@@ -87,8 +87,10 @@ export interface PadPlan {
 export function planLetterbox(w: number, h: number, H: number, W: number, auto: boolean, scaleup: boolean, stride: number): PadPlan {
   let r = Math.min(H / h, W / w);
   if (!scaleup) r = Math.min(r, 1.0);
-  const newW = pyRound(w * r);
-  const newH = pyRound(h * r);
+  // At least 1 px: an extreme aspect ratio (20000x2) would round to 0 and Ultralytics' cv2.resize fails
+  // there; one row keeps such images usable (boxes map back through the same ratio).
+  const newW = Math.max(1, pyRound(w * r));
+  const newH = Math.max(1, pyRound(h * r));
   let dw = W - newW;
   let dh = H - newH;
   if (auto) {

@@ -232,12 +232,12 @@ export function walkFiles(root: string, o: WalkOptions = {}): { files: string[];
     const st = statSync(dir, { throwIfNoEntry: false });
     if (!st) continue;
     if (seen.has(key(st))) {
-      if (dir !== root) problems.push({ file: dir, reason: 'folder already visited (symbolic link loop or duplicate link); skipped' });
+      if (dir !== root) problems.push({ file: dir, reason: 'folder already visited (symbolic link loop or duplicate link)' });
       continue;
     }
     seen.add(key(st));
     if (depth > maxDepth) {
-      problems.push({ file: dir, reason: `nested deeper than ${maxDepth} folders; skipped` });
+      problems.push({ file: dir, reason: `nested deeper than ${maxDepth} folders` });
       continue;
     }
     let names: string[];
@@ -265,4 +265,17 @@ export function walkFiles(root: string, o: WalkOptions = {}): { files: string[];
   }
   files.sort();
   return { files, problems };
+}
+
+/**
+ * Check that `path` is a regular file (not a FIFO, device or folder) without reading it, and remember
+ * it as an input; returns its size. For inputs handed to other programs (videos to ffmpeg).
+ *
+ * @example
+ * checkRegularFile('clip.mp4', 'video');
+ */
+export function checkRegularFile(path: string, what: string): number {
+  const { fd, size } = openRegular(path, { maxBytes: Number.MAX_SAFE_INTEGER, what });
+  closeSync(fd);
+  return size;
 }

@@ -2,11 +2,10 @@
  * Node entry point: `load()` resolves weights, builds the ONNX graph from our model table and opens
  * an onnxruntime-node session. Images are decoded with sharp.
  */
-import { readFile } from 'node:fs/promises';
 import * as ort from 'onnxruntime-node';
 import { Detector, type ModelMeta } from '../detector.js';
 import type { Engine, ForwardOutput } from '../engine.js';
-import { LeyoloError } from '../errors.js';
+import { LeyoloError, guard, withContext } from '../errors.js';
 import { decodeImage } from '../image/decode.js';
 import { fromRaw } from '../image/raw.js';
 import type { RgbImage } from '../image/types.js';
@@ -16,6 +15,7 @@ import { buildInferenceGraph } from '../onnx/inference.js';
 import { createSession, type Session } from '../onnx/session.js';
 import { readWeights } from '../weights/index.js';
 import type { Checkpoint } from '../weights/pt.js';
+import { MAX_BYTES, readRegularFile } from './fs.js';
 import { resolveWeights } from './hub.js';
 
 /** What Node's `detect()` accepts: a file path, encoded image bytes, or raw pixels. */
@@ -31,6 +31,8 @@ export interface LoadOptions {
   imgsz?: number;
   /** Intra-op threads (default: all cores). */
   threads?: number;
+  /** Images with more pixels are refused from their header, before decoding (default 100 M). */
+  maxPixels?: number;
 }
 
 /** A detector loaded in Node. */
@@ -46,7 +48,12 @@ export type NodeDetector = Detector<NodeImageInput>;
  * // [{ box: [x1, y1, x2, y2], score: 0.91, classId: 5, label: 'bus' }, ...]
  * await model.dispose();
  */
-export async function load(opts: LoadOptions = {}): Promise<NodeDetector> {
+export function load(opts: LoadOptions = {}): Promise<NodeDetector> {
+  return guard('load', () => loadImpl(opts));
+}
+
+async function loadImpl(opts: LoadOptions): Promise<NodeDetector> {
+  if (typeof opts !== 'object' || opts === null) throw new LeyoloError('BAD_ARGUMENT', 'load() takes an options object', "e.g. load({ weights: 'LeYOLONano.pt' })");
   const imgsz = opts.imgsz ?? 640;
   if (!Number.isInteger(imgsz) || imgsz < 32 || imgsz % 32 !== 0) {
     throw new LeyoloError('BAD_ARGUMENT', `imgsz must be a positive multiple of 32, got ${imgsz}`, 'e.g. imgsz 640 or 320');
@@ -55,42 +62,49 @@ export async function load(opts: LoadOptions = {}): Promise<NodeDetector> {
   const bytes = await readFileTyped(path);
   if (path.endsWith('.onnx')) {
     const { loadOnnxBytes } = await import('../export/load.js');
-    return loadOnnxBytes(bytes, { imgsz, threads: opts.threads });
+    return loadOnnxBytes(bytes, { imgsz, threads: opts.threads, maxPixels: opts.maxPixels });
   }
   let ck: Checkpoint;
   try {
     ck = readWeights(bytes);
   } catch (e) {
-    if (e instanceof LeyoloError) throw new LeyoloError(e.code, `${path}: ${e.message}`, e.hint);
-    throw e;
+    throw e instanceof LeyoloError ? withContext(e, path) : e;
   }
-  return fromCheckpoint(ck, { imgsz, threads: opts.threads, scale: opts.model });
+  return fromCheckpoint(ck, { imgsz, threads: opts.threads, scale: opts.model, maxPixels: opts.maxPixels });
 }
 
 /** Build a Node detector from an already-parsed checkpoint (used by val and train too). */
-export async function fromCheckpoint(ck: Checkpoint, o: { imgsz: number; threads?: number; scale?: ScaleName }): Promise<NodeDetector> {
+export async function fromCheckpoint(ck: Checkpoint, o: { imgsz: number; threads?: number; scale?: ScaleName; maxPixels?: number }): Promise<NodeDetector> {
   const m = modelOfCheckpoint(ck, o.scale);
   // Dynamic batch and size: predict letterboxes to rectangles that differ per image.
   const graph = buildInferenceGraph(m, ck.stateDict, ck.bn, { batch: 'dynamic', height: 'dynamic', width: 'dynamic', heads: false, decode: true });
   const session = await createSession(graph, { threads: o.threads });
   const names = ck.names.length === ck.nc ? ck.names : Array.from({ length: ck.nc }, (_, i) => ck.names[i] ?? String(i));
   const meta: ModelMeta = { scale: m.scale, nc: m.nc, names, strides: m.strides, imgsz: o.imgsz };
-  return new Detector(meta, new NodeEngine(session), decodeNodeInput);
+  return new Detector(meta, new NodeEngine(session), nodeDecoder(o.maxPixels));
 }
 
-async function readFileTyped(path: string): Promise<Uint8Array> {
-  try {
-    return new Uint8Array(await readFile(path));
-  } catch (e) {
-    throw new LeyoloError('WEIGHTS_NOT_FOUND', `cannot read weights ${path}: ${(e as Error).message}`, 'pass --weights PATH to a readable file');
-  }
+/** Weights bytes: a regular file only, size-checked before reading (readRegularFile). */
+function readFileTyped(path: string): Promise<Uint8Array> {
+  return readRegularFile(path, { maxBytes: MAX_BYTES.weights, what: 'weights file', notFound: 'WEIGHTS_NOT_FOUND', notFoundHint: 'pass the path of an existing .pt, .safetensors or .onnx file' });
 }
 
 /** Path or encoded bytes go through sharp; raw pixel objects are wrapped. */
-export async function decodeNodeInput(x: NodeImageInput): Promise<RgbImage> {
-  if (typeof x === 'string' || x instanceof Uint8Array) return decodeImage(x);
+export async function decodeNodeInput(x: NodeImageInput, maxPixels?: number): Promise<RgbImage> {
+  if (typeof x === 'string' || x instanceof Uint8Array) return decodeImage(x, { maxPixels });
+  if (typeof x !== 'object' || x === null || !('data' in x)) {
+    throw new LeyoloError('BAD_ARGUMENT', `cannot use a ${x === null ? 'null' : typeof x} as an image`, 'pass a file path, encoded image bytes (Uint8Array) or { data, width, height, channels }');
+  }
+  if (!(x.data instanceof Uint8Array || x.data instanceof Uint8ClampedArray)) {
+    throw new LeyoloError('BAD_ARGUMENT', 'raw image data must be a Uint8Array or Uint8ClampedArray', 'pass 8-bit HWC pixels');
+  }
   if ('channels' in x) return fromRaw(x.data, x.width, x.height, x.channels);
   return fromRaw(x.data, x.width, x.height, 3);
+}
+
+/** The decoder a Node detector uses, with its pixel limit. */
+export function nodeDecoder(maxPixels?: number): (x: NodeImageInput) => Promise<RgbImage> {
+  return (x) => decodeNodeInput(x, maxPixels);
 }
 
 /** onnxruntime-node engine: one session, outputs named `decoded` and/or `p3`, `p4`, `p5`. */

@@ -1,6 +1,7 @@
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join, resolve, sep, extname } from 'node:path';
+import { statSync } from 'node:fs';
+import { resolve, sep, extname } from 'node:path';
 import { LeyoloError } from '../errors.js';
+import { walkFiles } from './fs.js';
 
 /** Image extensions we read (Ultralytics IMG_FORMATS that sharp decodes). */
 export const IMAGE_EXT = new Set(['.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp', '.gif', '.heic', '.avif', '.jfif']);
@@ -10,6 +11,8 @@ export const VIDEO_EXT = new Set(['.mp4', '.mov', '.avi', '.mkv', '.webm', '.m4v
 export interface SourceList {
   images: string[];
   videos: string[];
+  /** Sources that could not be used (missing, unsupported type, unreadable folder, link loop), with why. */
+  problems: { file: string; code: 'FILE_NOT_FOUND' | 'BAD_IMAGE' | 'BAD_PATH'; reason: string }[];
 }
 
 /** `*`, `?` and `**` glob -> RegExp over '/'-separated paths. */
@@ -28,59 +31,59 @@ function globToRegExp(glob: string): RegExp {
   return new RegExp(`^${re}$`);
 }
 
-function walk(dir: string, out: string[]): void {
-  for (const name of readdirSync(dir).sort()) {
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) walk(p, out);
-    else out.push(p);
+/** Stat that never throws: undefined for missing paths, dangling links and link loops. */
+function statOrUndefined(p: string): ReturnType<typeof statSync> | undefined {
+  try {
+    return statSync(p, { throwIfNoEntry: false });
+  } catch {
+    return undefined;
   }
 }
 
 /**
- * Expand CLI sources (files, directories, globs) into sorted image and video paths.
- * A source that matches nothing is a typed error naming it.
+ * Expand CLI sources (files, directories, globs) into sorted image and video paths. Folders are walked
+ * without following link loops; files inside folders with other extensions are ignored. A source
+ * that is missing, matches nothing or has an unsupported type is listed in `problems` (the command
+ * reports it and carries on); only when nothing usable is left is it an error.
  *
  * @example
- * expandSources(['photos/', 'clips/*.mp4']); // { images: [...], videos: [...] }
+ * expandSources(['photos/', 'clips/*.mp4']); // { images: [...], videos: [...], problems: [] }
  */
 export function expandSources(sources: readonly string[]): SourceList {
-  const images: string[] = [];
-  const videos: string[] = [];
+  const out: SourceList = { images: [], videos: [], problems: [] };
   const add = (p: string) => {
     const ext = extname(p).toLowerCase();
-    if (IMAGE_EXT.has(ext)) images.push(p);
-    else if (VIDEO_EXT.has(ext)) videos.push(p);
+    if (IMAGE_EXT.has(ext)) out.images.push(p);
+    else if (VIDEO_EXT.has(ext)) out.videos.push(p);
+  };
+  const walk = (dir: string): string[] => {
+    const w = walkFiles(dir);
+    for (const p of w.problems) out.problems.push({ file: p.file, code: 'BAD_PATH', reason: p.reason });
+    return w.files;
   };
   for (const s of sources) {
-    if (existsSync(s) && statSync(s).isDirectory()) {
-      const files: string[] = [];
-      walk(s, files);
-      files.forEach(add);
-      continue;
-    }
-    if (existsSync(s)) {
+    const st = statOrUndefined(s);
+    if (st?.isDirectory()) {
+      walk(s).forEach(add);
+    } else if (st) {
       const ext = extname(s).toLowerCase();
       if (!IMAGE_EXT.has(ext) && !VIDEO_EXT.has(ext)) {
-        throw new LeyoloError('BAD_IMAGE', `unsupported file type '${ext || '(none)'}': ${s}`, `use images (${[...IMAGE_EXT].join(' ')}) or videos (.mp4 .mov .avi .mkv .webm)`);
-      }
-      add(s);
-      continue;
-    }
-    if (/[*?]/.test(s)) {
+        out.problems.push({ file: s, code: 'BAD_IMAGE', reason: `unsupported file type '${ext || '(none)'}' (use images ${[...IMAGE_EXT].join(' ')} or videos .mp4 .mov .avi .mkv .webm)` });
+      } else add(s);
+    } else if (/[*?]/.test(s)) {
       const norm = s.split(sep).join('/');
       const root = norm.slice(0, norm.search(/[*?]/)).replace(/[^/]*$/, '') || '.';
       const re = globToRegExp(resolve(norm).split(sep).join('/'));
-      const files: string[] = [];
-      if (existsSync(root)) walk(root, files);
-      const hits = files.filter((f) => re.test(resolve(f).split(sep).join('/')));
-      if (hits.length === 0) throw new LeyoloError('FILE_NOT_FOUND', `no files match ${s}`, 'check the pattern (quote it so your shell does not expand it)');
+      const hits = statOrUndefined(root)?.isDirectory() ? walk(root).filter((f) => re.test(resolve(f).split(sep).join('/'))) : [];
+      if (hits.length === 0) out.problems.push({ file: s, code: 'FILE_NOT_FOUND', reason: 'no files match this pattern (quote it so your shell does not expand it)' });
       hits.forEach(add);
-      continue;
+    } else {
+      out.problems.push({ file: s, code: 'FILE_NOT_FOUND', reason: 'not found (or a broken link)' });
     }
-    throw new LeyoloError('FILE_NOT_FOUND', `source not found: ${s}`, 'pass image files, directories, globs or video files');
   }
-  if (images.length + videos.length === 0) {
-    throw new LeyoloError('FILE_NOT_FOUND', `no images or videos found in ${sources.join(', ')}`, `supported: ${[...IMAGE_EXT].join(' ')} and videos`);
+  if (out.images.length + out.videos.length === 0) {
+    const first = out.problems[0];
+    throw new LeyoloError('FILE_NOT_FOUND', `no images or videos found in ${sources.join(', ')}${first ? ` (${first.file}: ${first.reason})` : ''}`, `pass image files, folders, quoted globs or videos; supported: ${[...IMAGE_EXT].join(' ')} and videos`);
   }
-  return { images, videos };
+  return out;
 }

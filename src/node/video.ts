@@ -1,8 +1,10 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { renameSync } from 'node:fs';
+import { renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { LeyoloError } from '../errors.js';
+import { LeyoloError, asLeyoloError } from '../errors.js';
+import { checkPixels } from '../image/limits.js';
 import type { RgbImage } from '../image/types.js';
+import { assertWritableOutput, checkRegularFile } from './fs.js';
 
 /** Throws NO_FFMPEG unless an `ffmpeg` binary is on PATH. */
 export function requireFfmpeg(): void {
@@ -12,52 +14,92 @@ export function requireFfmpeg(): void {
   }
 }
 
-/** Width, height and frame rate of the first video stream, parsed from `ffmpeg -i` output. */
-export function probeVideo(path: string): { width: number; height: number; fps: number } {
-  const r = spawnSync('ffmpeg', ['-hide_banner', '-i', path], { encoding: 'utf8' });
-  const m = /Stream #.*Video:.*?(\d{2,5})x(\d{2,5})/.exec(r.stderr ?? '');
+/**
+ * Width, height and frame rate of the first video stream, parsed from `ffmpeg -i` output. Only a
+ * regular file is handed to ffmpeg (a FIFO would block it), and the frame size is checked against
+ * the pixel limit before any frame is decoded.
+ */
+export function probeVideo(path: string, maxPixels?: number): { width: number; height: number; fps: number } {
+  checkRegularFile(path, 'video');
+  const r = spawnSync('ffmpeg', ['-hide_banner', '-i', path], { encoding: 'utf8', timeout: 60_000, maxBuffer: 16 << 20 });
+  const m = /Stream #.*Video:.*?(\d{1,6})x(\d{1,6})/.exec(r.stderr ?? '');
   if (!m) throw new LeyoloError('BAD_IMAGE', `ffmpeg found no video stream in ${path}`, 'check that the file is a playable video');
+  const width = Number(m[1]);
+  const height = Number(m[2]);
+  checkPixels(width, height, path, maxPixels);
   const fps = Number(/([\d.]+) fps/.exec(r.stderr ?? '')?.[1] ?? 30);
-  return { width: Number(m[1]), height: Number(m[2]), fps };
+  return { width, height, fps: Number.isFinite(fps) && fps > 0 && fps <= 1000 ? fps : 30 };
 }
 
 /**
  * Decode a video into RGB frames with ffmpeg (rawvideo rgb24 on a pipe), one frame at a time.
+ * A decoding error of ffmpeg (corrupt or truncated file) is thrown as BAD_IMAGE after the frames
+ * that did decode.
  *
  * @example
  * for await (const frame of videoFrames('clip.mp4')) console.log(frame.width);
  */
-export async function* videoFrames(path: string): AsyncGenerator<RgbImage> {
+export async function* videoFrames(path: string, maxPixels?: number): AsyncGenerator<RgbImage> {
   requireFfmpeg();
-  const { width, height } = probeVideo(path);
+  const { width, height } = probeVideo(path, maxPixels);
   const frameBytes = width * height * 3;
   const p = spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-i', path, '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  p.stderr.on('data', (d: Buffer) => void (stderr = (stderr + d.toString()).slice(-2000)));
+  const exited = new Promise<number | null>((res) => p.on('close', (code) => res(code)));
   let buf: Buffer = Buffer.alloc(0);
-  for await (const chunk of p.stdout as AsyncIterable<Buffer>) {
-    buf = buf.length === 0 ? chunk : Buffer.concat([buf, chunk]);
-    while (buf.length >= frameBytes) {
-      yield { width, height, data: new Uint8Array(buf.subarray(0, frameBytes)) };
-      buf = Buffer.from(buf.subarray(frameBytes));
+  try {
+    for await (const chunk of p.stdout as AsyncIterable<Buffer>) {
+      buf = buf.length === 0 ? chunk : Buffer.concat([buf, chunk]);
+      while (buf.length >= frameBytes) {
+        yield { width, height, data: new Uint8Array(buf.subarray(0, frameBytes)) };
+        buf = Buffer.from(buf.subarray(frameBytes));
+      }
     }
+  } finally {
+    // The consumer may stop early (an error downstream): never leave ffmpeg running.
+    if (p.exitCode === null) p.kill('SIGKILL');
   }
+  const code = await exited;
+  if (code !== 0) throw new LeyoloError('BAD_IMAGE', `ffmpeg could not decode all of ${path}: ${stderr.trim().split('\n').pop() ?? `exit ${code}`}`, 'the video is corrupt or truncated; the frames before the error were processed');
 }
 
 /**
  * An ffmpeg process that encodes RGB frames written to it into an H.264 mp4. It writes a temp file
  * and renames it on close, so an interrupted run never leaves a half-written video under `path`.
  */
-export function videoWriter(path: string, width: number, height: number, fps: number): { write(frame: Uint8Array): Promise<void>; close(): Promise<void> } {
+export function videoWriter(path: string, width: number, height: number, fps: number): { write(frame: Uint8Array): Promise<void>; close(): Promise<void>; abort(): Promise<void> } {
+  assertWritableOutput(path);
   const tmp = join(dirname(path), `.${basename(path, '.mp4')}.tmp-${process.pid}.mp4`);
-  const p = spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${width}x${height}`, '-r', String(fps), '-i', 'pipe:0', '-pix_fmt', 'yuv420p', tmp], { stdio: ['pipe', 'ignore', 'inherit'] });
+  const p = spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${width}x${height}`, '-r', String(fps), '-i', 'pipe:0', '-pix_fmt', 'yuv420p', tmp], { stdio: ['pipe', 'ignore', 'pipe'] });
+  let stderr = '';
+  p.stderr.on('data', (d: Buffer) => void (stderr = (stderr + d.toString()).slice(-2000)));
+  // A write after ffmpeg died raises EPIPE on the stream: reported by write()/close(), never uncaught.
+  p.stdin.on('error', () => undefined);
+  const exited = new Promise<number | null>((res) => p.on('close', (code) => res(code)));
+  const fail = (e: unknown) => {
+    rmSync(tmp, { force: true });
+    return asLeyoloError(e, `cannot write video ${path}${stderr ? ` (ffmpeg: ${stderr.trim().split('\n').pop()})` : ''}`);
+  };
   return {
-    write: (frame) => new Promise((res, rej) => p.stdin.write(frame, (e) => (e ? rej(e) : res()))),
-    close: () =>
-      new Promise((res) => {
-        p.on('close', () => {
-          renameSync(tmp, path);
-          res();
-        });
-        p.stdin.end();
-      }),
+    write: (frame) => new Promise((res, rej) => p.stdin.write(frame, (e) => (e ? rej(fail(e)) : res()))),
+    close: async () => {
+      p.stdin.end();
+      const code = await exited;
+      if (code !== 0) throw fail(new LeyoloError('RUNTIME', `ffmpeg exited with ${code}`, 'check the disk space and the ffmpeg installation'));
+      try {
+        assertWritableOutput(path);
+        renameSync(tmp, path);
+      } catch (e) {
+        throw fail(e);
+      }
+    },
+    /** Stop ffmpeg and remove the temp file (nothing is written to `path`). */
+    abort: async () => {
+      p.stdin.destroy();
+      p.kill('SIGKILL');
+      await exited;
+      rmSync(tmp, { force: true });
+    },
   };
 }
