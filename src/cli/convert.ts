@@ -3,7 +3,7 @@ import { LeyoloError } from '../errors.js';
 import { loadCheckpointFile } from '../weights/node.js';
 import { checkpointToSafetensors } from '../weights/safetensors.js';
 import { modelOfCheckpoint } from '../model/from-checkpoint.js';
-import { writeFileAtomic } from '../node/fs.js';
+import { assertWritableOutput, writeFileAtomic } from '../node/fs.js';
 import { parse, str } from './args.js';
 
 const HELP = `Usage: leyolo convert <in.pt> -o <out.safetensors>
@@ -21,6 +21,7 @@ export async function run(argv: string[]): Promise<void> {
   if (extname(out) !== '.safetensors') throw new LeyoloError('BAD_ARGUMENT', `output must end in .safetensors, got ${out}`, 'e.g. -o LeYOLONano.safetensors');
   const ck = await loadCheckpointFile(input);
   const m = modelOfCheckpoint(ck); // validates the architecture before writing anything
+  assertWritableOutput(out, [input]);
   writeFileAtomic(out, checkpointToSafetensors(ck), [input]);
   process.stderr.write(`${input} -> ${out} (LeYOLO-${m.scale}, nc=${ck.nc}, ${ck.stateDict.size} tensors)\n`);
 }

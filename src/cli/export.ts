@@ -1,11 +1,12 @@
-import { readdirSync, statSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { statSync } from 'node:fs';
+import { basename } from 'node:path';
 import { LeyoloError } from '../errors.js';
 import { decodeImage } from '../image/decode.js';
 import { isImagePath } from '../data/paths.js';
 import { Progress } from './progress.js';
 import { DEFAULT_INT8_KEEP, exportOnnx, type ExportOptions } from '../export/index.js';
-import { writeFileAtomic } from '../node/fs.js';
+import { assertWritableOutput, walkFiles, writeFileAtomic } from '../node/fs.js';
+import { InputFailures } from './failures.js';
 import { resolveWeights } from '../node/hub.js';
 import { loadCheckpointFile } from '../weights/node.js';
 import { parse, num, int, choice, str } from './args.js';
@@ -51,21 +52,31 @@ function int8Progress(): (stage: string, done: number, total: number) => void {
   };
 }
 
-/** Image files of a calibration folder (sorted, recursive one level). */
-function calibImages(dir: string, n: number): string[] {
-  let names: string[];
-  try {
-    names = readdirSync(dir).sort();
-  } catch {
+/**
+ * The first `n` calibration images of a folder (searched recursively, sorted) that decode: each file
+ * that does not is reported through `failed` and skipped, so one bad image never aborts an export.
+ */
+async function calibImages(dir: string, n: number, failed: InputFailures): Promise<string[]> {
+  if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory()) {
     throw new LeyoloError('FILE_NOT_FOUND', `calibration folder not found: ${dir}`, 'pass --calib DIR with images (e.g. datasets/coco128/images/train2017)');
   }
-  const files = names.map((f) => join(dir, f)).flatMap((p) => (statSync(p).isDirectory() ? readdirSync(p).sort().map((f) => join(p, f)) : [p]));
-  const imgs = files.filter((p) => isImagePath(p)).slice(0, n);
-  if (imgs.length === 0) throw new LeyoloError('BAD_ARGUMENT', `no images in ${dir}`, 'pass --calib DIR with .jpg/.png images');
-  return imgs;
+  const walked = walkFiles(dir);
+  for (const p of walked.problems) failed.add(p.file, p.reason, 'BAD_PATH');
+  const good: string[] = [];
+  for (const f of walked.files.filter((p) => isImagePath(p))) {
+    if (good.length >= n) break;
+    try {
+      await decodeImage(f);
+      good.push(f);
+    } catch (e) {
+      failed.add(f, e);
+    }
+  }
+  if (good.length === 0) throw new LeyoloError('BAD_ARGUMENT', `no usable images in ${dir}`, 'pass --calib DIR with .jpg/.png images');
+  return good;
 }
 
-function exportOptions(v: Record<string, string | boolean | undefined>, imgsz: number): ExportOptions {
+async function exportOptions(v: Record<string, string | boolean | undefined>, imgsz: number, failed: InputFailures): Promise<ExportOptions> {
   const o: ExportOptions = { imgsz, dynamic: v.dynamic === true, heads: v.heads === true, half: v.half === true };
   if (v.batch !== undefined) {
     if (v.dynamic) throw new LeyoloError('BAD_ARGUMENT', '--batch cannot be combined with --dynamic', 'drop one of them');
@@ -79,7 +90,7 @@ function exportOptions(v: Record<string, string | boolean | undefined>, imgsz: n
   if (v.int8 && !calib) throw new LeyoloError('BAD_ARGUMENT', '--int8 needs calibration images', 'pass --calib DIR (a few dozen representative images)');
   if (calib && !v.int8) throw new LeyoloError('BAD_ARGUMENT', '--calib only applies with --int8', 'add --int8');
   if (v.int8 && calib) {
-    const files = calibImages(calib, int('calib-n', v['calib-n'], 64));
+    const files = await calibImages(calib, int('calib-n', v['calib-n'], 64, 1, 100_000), failed);
     o.int8 = {
       images: files.map((f) => () => decodeImage(f)), method: choice('calib-method', v['calib-method'], ['mse', 'hybrid', 'percentile', 'minmax'] as const, 'mse'),
       keep: int('int8-keep', v['int8-keep'], DEFAULT_INT8_KEEP, 0, 1000),
@@ -100,15 +111,18 @@ export async function run(argv: string[]): Promise<void> {
   if (v.help) return void process.stdout.write(HELP);
   choice('format', v.format, ['onnx'] as const, 'onnx');
   const mo = modelOptions(v);
-  const opts = { ...exportOptions(v, mo.imgsz), scale: v.model === undefined ? undefined : mo.model, threads: mo.threads };
+  const failed = new InputFailures('calibration image');
+  const opts = { ...(await exportOptions(v, mo.imgsz, failed)), scale: v.model === undefined ? undefined : mo.model, threads: mo.threads };
   const weights = await resolveWeights({ weights: mo.weights, scale: mo.model });
   const out = str(v.output) ?? `${basename(weights).replace(/\.(pt|safetensors)$/i, '')}${opts.half ? '-fp16' : opts.int8 ? '-int8' : ''}${opts.nms ? '-nms' : ''}.onnx`;
   if (!out.endsWith('.onnx')) throw new LeyoloError('BAD_ARGUMENT', `output must end in .onnx, got ${out}`, 'e.g. -o model.onnx');
   const ck = await loadCheckpointFile(weights);
+  assertWritableOutput(out, [weights]);
   const t0 = performance.now();
   const bytes = await exportOnnx(ck, opts);
   if (opts.int8) process.stderr.write('\n');
   writeFileAtomic(out, bytes, [weights]);
   const kind = opts.half ? 'fp16' : opts.int8 ? 'int8 (QDQ)' : 'fp32';
   process.stderr.write(`exported ${kind}${opts.nms ? ' + NMS' : ''} ${opts.dynamic ? 'dynamic' : `${mo.imgsz}x${mo.imgsz}`} to ${out} (${(bytes.length / 1e6).toFixed(2)} MB, ${((performance.now() - t0) / 1000).toFixed(1)} s)\n`);
+  failed.finish(failed.count + (opts.int8?.images.length ?? 0));
 }

@@ -1,12 +1,14 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
+import { z } from 'zod';
 import { dirname, join, resolve } from 'node:path';
 import { LeyoloError } from '../errors.js';
 import { loadDataset } from '../data/dataset.js';
 import { loadCheckpointFile } from '../weights/node.js';
 import { resolveWeights } from '../node/hub.js';
-import { nextRunDir } from '../node/fs.js';
+import { nextRunDir, readTextFile, releaseInput } from '../node/fs.js';
 import { modelOfCheckpoint } from '../model/from-checkpoint.js';
-import { resolveTrainConfig, type TrainConfig } from '../train/config.js';
+import { resolveTrainConfig, TrainConfigSchema, type TrainConfig } from '../train/config.js';
+import { readLoopState } from '../train/state.js';
 import { train } from '../train/trainer.js';
 import type { ScaleName } from '../model/table.js';
 import { Progress } from './progress.js';
@@ -29,6 +31,45 @@ weights/best.safetensors, results.csv, results.png, args.json.
 `;
 
 interface RunArgs { data: string; images?: string; model: ScaleName; weights?: string; config: TrainConfig }
+
+/** args.json of a run folder, validated (it is user-editable and may be damaged). */
+const RunArgsSchema = z.object({
+  data: z.string().min(1),
+  images: z.string().optional(),
+  model: z.enum(SCALES),
+  weights: z.string().optional(),
+  config: TrainConfigSchema,
+});
+
+const RESUME_HINT = 'pass --resume runs/train/N (a folder written by leyolo train that finished at least one epoch)';
+
+/**
+ * The run folder of `--resume DIR` (DIR or DIR/weights/last.safetensors), its validated args.json,
+ * and the check that its resume state exists and has epochs left: a missing or damaged state never
+ * silently restarts the run over its own results.
+ */
+function resumeRun(resumeDir: string): { dir: string; args: RunArgs } {
+  const st = statSync(resumeDir, { throwIfNoEntry: false });
+  if (!st) throw new LeyoloError('BAD_RESUME', `--resume: ${resumeDir} does not exist`, RESUME_HINT);
+  const dir = st.isDirectory() ? resumeDir : dirname(dirname(resumeDir));
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readTextFile(join(dir, 'args.json'), { what: 'run arguments file', input: false }));
+  } catch (e) {
+    throw new LeyoloError('BAD_RESUME', `--resume: cannot read ${join(dir, 'args.json')}: ${(e as Error).message}`, RESUME_HINT, { cause: e });
+  }
+  const parsed = RunArgsSchema.safeParse(raw);
+  if (!parsed.success) {
+    const i = parsed.error.issues[0];
+    throw new LeyoloError('BAD_RESUME', `--resume: ${join(dir, 'args.json')} is damaged (${i.path.join('.') || 'root'}: ${i.message})`, 'restore it, or start a new run with leyolo train --data ...');
+  }
+  const statePath = join(dir, 'weights', 'last.state.safetensors');
+  const loop = readLoopState(statePath);
+  if (loop.epoch >= parsed.data.config.epochs) {
+    throw new LeyoloError('BAD_RESUME', `--resume: ${dir} already finished its ${parsed.data.config.epochs} epochs; nothing to resume`, 'start a new run, e.g. fine-tune from its weights/best.safetensors with --weights');
+  }
+  return { dir, args: parsed.data };
+}
 
 function configFrom(v: Record<string, string | boolean | undefined>): Partial<TrainConfig> {
   const o: Partial<TrainConfig> = {};
@@ -58,10 +99,7 @@ export async function run(argv: string[]): Promise<void> {
   let args: RunArgs;
   let dir: string;
   if (resumeDir) {
-    dir = statSync(resumeDir, { throwIfNoEntry: false })?.isDirectory() ? resumeDir : dirname(dirname(resumeDir));
-    const f = join(dir, 'args.json');
-    if (!existsSync(f)) throw new LeyoloError('FILE_NOT_FOUND', `no args.json in ${dir}`, 'pass --resume runs/train/N (a folder written by leyolo train)');
-    args = JSON.parse(readFileSync(f, 'utf8')) as RunArgs;
+    ({ dir, args } = resumeRun(resumeDir));
   } else {
     const data = str(v.data);
     if (!data) throw new LeyoloError('BAD_ARGUMENT', 'train needs --data', 'e.g. leyolo train --data coco8.yaml --model nano --epochs 10 --imgsz 320');
@@ -74,6 +112,8 @@ export async function run(argv: string[]): Promise<void> {
   for (const p of [...trainDs.problems, ...(valDs?.problems ?? [])]) process.stderr.write(`warning: ${p.file}: ${p.reason}${p.skipped ? ' (skipped)' : ''}\n`);
   const ckPath = resumeDir ? join(dir, 'weights', 'last.safetensors') : args.weights ? await resolveWeights({ weights: args.weights }) : undefined;
   const ck = ckPath ? await loadCheckpointFile(ckPath) : null;
+  // The run folder's own files are rewritten by this run: they are not inputs to protect.
+  if (resumeDir && ckPath) releaseInput(ckPath);
   const scale = ck ? modelOfCheckpoint(ck).scale : args.model;
   let stop = false;
   process.removeAllListeners('SIGINT');

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { LeyoloError } from '../errors.js';
 import { loadDataset } from '../data/dataset.js';
 import { load } from '../node/load.js';
-import { nextRunDir, writeFileAtomic } from '../node/fs.js';
+import { assertWritableOutput, nextRunDir, writeFileAtomic } from '../node/fs.js';
 import { saveValPlots } from '../node/plots.js';
 import { validate } from '../val/validate.js';
 import { formatCocoStats, formatUltralyticsTable } from '../metrics/index.js';
@@ -47,6 +47,9 @@ export async function run(argv: string[]): Promise<void> {
   if (model.meta.nc !== ds.names.length) {
     throw new LeyoloError('MODEL_MISMATCH', `the model has ${model.meta.nc} classes but the dataset has ${ds.names.length}`, 'validate with weights trained on this dataset');
   }
+  const jsonPath = str(v.json);
+  // Before the work: the dataset files and weights are known inputs now.
+  if (jsonPath) assertWritableOutput(jsonPath, [data]);
   const bar = new Progress('val', ds.items.length, 'img');
   let shown = 0;
   const res = await validate(model, ds, {
@@ -60,6 +63,7 @@ export async function run(argv: string[]): Promise<void> {
   });
   bar.done();
   await model.dispose();
+  for (const p of res.skipped) process.stderr.write(`warning: ${p.file}: ${p.reason.split('\n')[0]} (skipped, not counted in the metrics)\n`);
   process.stdout.write(`${formatUltralyticsTable(res.ultralytics, { perClass: true })}\n`);
   process.stdout.write(`Speed: ${res.speed.preprocess.toFixed(1)}ms preprocess, ${res.speed.inference.toFixed(1)}ms inference, ${res.speed.postprocess.toFixed(1)}ms postprocess per image\n\n`);
   process.stdout.write(`COCO bbox (pycocotools-exact):\n${formatCocoStats(res.coco.stats)}\n`);
@@ -71,7 +75,6 @@ export async function run(argv: string[]): Promise<void> {
     ultralytics: { precision: u.precision, recall: u.recall, mAP50: u.mAP50, 'mAP50-95': u.mAP5095, perClass: u.perClass },
     coco: res.coco, speed: res.speed,
   };
-  const jsonPath = str(v.json);
   if (jsonPath) writeFileAtomic(jsonPath, `${JSON.stringify(report, null, 1)}\n`, [data]);
   process.stderr.write(`Results saved to ${dir}\n`);
 }

@@ -116,7 +116,9 @@ export function confusionMatrixSvg(cm: ConfusionMatrix, names: readonly string[]
   const H = opts.height ?? 900;
   const n = cm.nc + 1;
   const arr = normalize ? cm.normalized() : cm.matrix;
-  const vmax = Math.max(...Array.from(arr).filter((v) => v >= 0.005), 1e-9);
+  // A loop, not Math.max(...arr): (nc+1)^2 values overflow the call stack for large nc.
+  let vmax = 1e-9;
+  for (const v of arr) if (v >= 0.005 && v > vmax) vmax = v;
   const L = cmLayout(n, W, H);
   const useNames = names.length > 0 && names.length < 99 && names.length === cm.nc;
   const labels = useNames ? [...names, 'background'] : Array.from({ length: n }, (_, i) => String(i));

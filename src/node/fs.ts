@@ -48,6 +48,18 @@ export function protectInput(path: string): void {
   if (st) inputs.add(key(st));
 }
 
+/**
+ * Forget `path` as an input: a command that reads one of its own earlier outputs (train --resume
+ * reading last.safetensors) may replace it.
+ *
+ * @example
+ * releaseInput('runs/train/1/weights/last.safetensors');
+ */
+export function releaseInput(path: string): void {
+  const st = statSync(path, { throwIfNoEntry: false });
+  if (st) inputs.delete(key(st));
+}
+
 function openRegular(path: string, o: ReadOptions): { fd: number; size: number } {
   let fd: number;
   try {

@@ -33,17 +33,18 @@ const PANELS = ['train/box_loss', 'train/cls_loss', 'train/dfl_loss', 'metrics/p
 /** One small panel: the series as a polyline with min/max labels. */
 function panel(x0: number, y0: number, w: number, h: number, title: string, xs: number[], ys: number[], color: string): string {
   const ok = ys.filter(Number.isFinite);
-  const lo = ok.length ? Math.min(...ok) : 0;
-  const hi = ok.length ? Math.max(...ok) : 1;
+  // Loops, not Math.min(...ok): a long results.csv must not overflow the call stack.
+  const lo = ok.length ? ok.reduce((a, b) => Math.min(a, b)) : 0;
+  const hi = ok.length ? ok.reduce((a, b) => Math.max(a, b)) : 1;
   const span = hi - lo || 1;
-  const xmax = Math.max(1, ...xs);
+  const xmax = xs.reduce((a, b) => Math.max(a, b), 1);
   const pts = xs.map((x, i) => `${(x0 + (x / xmax) * w).toFixed(1)},${(y0 + h - ((ys[i] - lo) / span) * h).toFixed(1)}`).join(' ');
   return [
     `<rect x="${x0}" y="${y0}" width="${w}" height="${h}" fill="white" stroke="#888"/>`,
     `<text x="${x0 + w / 2}" y="${y0 - 6}" text-anchor="middle" font-size="13">${esc(title)}</text>`,
     `<text x="${x0 - 4}" y="${y0 + 10}" text-anchor="end" font-size="10">${hi.toPrecision(3)}</text>`,
     `<text x="${x0 - 4}" y="${y0 + h}" text-anchor="end" font-size="10">${lo.toPrecision(3)}</text>`,
-    `<text x="${x0}" y="${y0 + h + 14}" text-anchor="middle" font-size="10">${Math.min(...xs, xmax)}</text>`,
+    `<text x="${x0}" y="${y0 + h + 14}" text-anchor="middle" font-size="10">${xs.reduce((a, b) => Math.min(a, b), xmax)}</text>`,
     `<text x="${x0 + w}" y="${y0 + h + 14}" text-anchor="middle" font-size="10">${xmax}</text>`,
     `<text x="${x0 + w / 2}" y="${y0 + h + 14}" text-anchor="middle" font-size="10">epoch</text>`,
     `<polyline fill="none" stroke="${color}" stroke-width="2" points="${pts}"/>`,

@@ -4,9 +4,8 @@
  * everything `--resume` needs on its own: the raw model weights, the EMA, the optimizer buffers and
  * the loop counters. It is written last in an epoch, so it is the epoch's commit point.
  */
-import { readFileSync } from 'node:fs';
 import { LeyoloError } from '../errors.js';
-import { writeFileAtomic } from '../node/fs.js';
+import { MAX_BYTES, readRegularFileSync, writeFileAtomic } from '../node/fs.js';
 import { checkpointToSafetensors, readSafetensors, writeSafetensors } from '../weights/safetensors.js';
 import type { Checkpoint } from '../weights/pt.js';
 import type { StateDict } from '../tensor.js';
@@ -44,16 +43,52 @@ export function saveState(path: string, model: StateDict, ema: ReadonlyMap<strin
   writeFileAtomic(path, writeSafetensors(t, { format: 'leyolo-train-state', loop: JSON.stringify(loop) }));
 }
 
-/** Read a resume state written by {@link saveState}. */
-export function loadState(path: string): { model: StateDict; ema: Map<string, Float32Array>; m: Map<string, Float32Array>; v: Map<string, Float32Array>; loop: LoopState } {
+const STATE_HINT = 'the run cannot be resumed: start a new one (or fine-tune from its weights/best.safetensors with --weights)';
+
+/** The bytes and metadata of a resume state file, with BAD_RESUME for anything missing or damaged. */
+function readStateFile(path: string): { tensors: StateDict; loop: LoopState } {
   let bytes: Uint8Array;
   try {
-    bytes = readFileSync(path);
-  } catch {
-    throw new LeyoloError('FILE_NOT_FOUND', `no resume state at ${path}`, 'resume from a run folder written by `leyolo train` (runs/train/N)');
+    bytes = readRegularFileSync(path, { maxBytes: MAX_BYTES.weights, what: 'resume state', input: false });
+  } catch (e) {
+    const missing = e instanceof LeyoloError && e.code === 'FILE_NOT_FOUND';
+    throw new LeyoloError('BAD_RESUME', missing ? `no resume state at ${path} (the run stopped before its first epoch ended, or the file was removed)` : `cannot read the resume state ${path}: ${(e as Error).message}`, STATE_HINT, { cause: e });
   }
-  const { tensors, metadata } = readSafetensors(bytes);
-  if (metadata.format !== 'leyolo-train-state' || !metadata.loop) throw new LeyoloError('BAD_CHECKPOINT', `${path} is not a leyolo training state`, 'pass the run folder or its weights/last.safetensors');
+  let parsed: ReturnType<typeof readSafetensors>;
+  try {
+    parsed = readSafetensors(bytes);
+  } catch (e) {
+    throw new LeyoloError('BAD_RESUME', `the resume state ${path} is damaged: ${(e as Error).message}`, STATE_HINT, { cause: e });
+  }
+  const { tensors, metadata } = parsed;
+  if (metadata.format !== 'leyolo-train-state' || !metadata.loop) throw new LeyoloError('BAD_RESUME', `${path} is not a leyolo training state`, 'pass the run folder or its weights/last.safetensors');
+  let loop: unknown;
+  try {
+    loop = JSON.parse(metadata.loop);
+  } catch (e) {
+    throw new LeyoloError('BAD_RESUME', `the resume state ${path} has damaged loop counters`, STATE_HINT, { cause: e });
+  }
+  const l = loop as Partial<LoopState> | null;
+  const count = (x: unknown, min: number) => typeof x === 'number' && Number.isInteger(x) && x >= min;
+  if (!l || !count(l.epoch, 0) || !count(l.emaUpdates, 0) || !count(l.optStep, 0) || !count(l.lastOptStep, -1) || typeof l.bestFitness !== 'number' || !count(l.bestEpoch, -1)) {
+    throw new LeyoloError('BAD_RESUME', `the resume state ${path} has damaged loop counters`, STATE_HINT);
+  }
+  return { tensors, loop: l as LoopState };
+}
+
+/**
+ * The loop counters of a resume state (cheap validity check before loading datasets).
+ *
+ * @example
+ * readLoopState('runs/train/1/weights/last.state.safetensors').epoch; // next epoch to run
+ */
+export function readLoopState(path: string): LoopState {
+  return readStateFile(path).loop;
+}
+
+/** Read a resume state written by {@link saveState}. */
+export function loadState(path: string): { model: StateDict; ema: Map<string, Float32Array>; m: Map<string, Float32Array>; v: Map<string, Float32Array>; loop: LoopState } {
+  const { tensors, loop } = readStateFile(path);
   const model: StateDict = new Map();
   const ema = new Map<string, Float32Array>();
   const m = new Map<string, Float32Array>();
@@ -64,5 +99,5 @@ export function loadState(path: string): { model: StateDict; ema: Map<string, Fl
     else if (k.startsWith('opt.m/')) m.set(k.slice(6), t.data);
     else if (k.startsWith('opt.v/')) v.set(k.slice(6), t.data);
   }
-  return { model, ema, m, v, loop: JSON.parse(metadata.loop) as LoopState };
+  return { model, ema, m, v, loop };
 }

@@ -6,6 +6,7 @@
  */
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
+import { LeyoloError } from '../errors.js';
 import type { Dataset } from '../data/types.js';
 import { DataPool } from '../data/worker.js';
 import { Rng } from '../data/rng.js';
@@ -14,7 +15,7 @@ import { resolveModel, type ResolvedModel } from '../model/resolve.js';
 import { yamlOfScale } from '../model/yaml.js';
 import type { ScaleName } from '../model/table.js';
 import { fromCheckpoint } from '../node/load.js';
-import { writeFileAtomic } from '../node/fs.js';
+import { readTextFile, writeFileAtomic } from '../node/fs.js';
 import { svgToPng } from '../node/plots.js';
 import { validate } from '../val/validate.js';
 import { pyRound } from '../image/letterbox.js';
@@ -97,8 +98,9 @@ function setup(model: TrainModel, data: TrainData, cfg: TrainConfig, out: TrainO
   let loop: LoopState = { epoch: 0, emaUpdates: 0, optStep: 0, lastOptStep: -1, bestFitness: -1, bestEpoch: -1, scale: m.scale, config: cfg, optimizer: oc };
   let ema = new Ema(toMap(params));
   const statePath = join(out.dir, 'weights', 'last.state.safetensors');
-  if (out.resume && existsSync(statePath)) {
+  if (out.resume) {
     const s = loadState(statePath);
+    checkStateShapes(s, params, statePath);
     for (const [k, t] of s.model) params.get(k)?.data.set(t.data);
     for (const [k, mm] of s.m) opt.state.set(k, { m: mm, v: s.v.get(k) });
     opt.step = s.loop.optStep;
@@ -109,6 +111,14 @@ function setup(model: TrainModel, data: TrainData, cfg: TrainConfig, out: TrainO
     for (const [k, e] of ema.state) { const t = saved.get(k); if (t) e.set(t); }
   }
   return { m, params, opt, ema, step: new TrainStep(m, { bn, threads: cfg.threads }), loop, bn, names: data.train.names };
+}
+
+/** Every tensor of a resume state must match the model it resumes (same names, same sizes). */
+function checkStateShapes(s: ReturnType<typeof loadState>, params: ReadonlyMap<string, { data: Float32Array }>, path: string): void {
+  const bad = (what: string) => new LeyoloError('BAD_RESUME', `the resume state ${path} does not match the model (${what})`, 'the run folder was changed by hand or written by another version; start a new run');
+  if (s.model.size !== params.size) throw bad(`${s.model.size} weight tensors, the model has ${params.size}`);
+  for (const [k, t] of s.model) if (params.get(k)?.data.length !== t.data.length) throw bad(`'${k}'`);
+  for (const group of [s.ema, s.m, s.v]) for (const [k, t] of group) if (params.get(k)?.data.length !== t.length) throw bad(`'${k}'`);
 }
 
 /** Shuffled batches of indices for an epoch (seeded: the same seed and epoch give the same batches). */
@@ -242,8 +252,12 @@ export async function train(model: TrainModel, data: TrainData, cfg: TrainConfig
 }
 
 async function previousRows(dir: string, upTo: number): Promise<EpochRecord[]> {
-  const { readFileSync } = await import('node:fs');
   const { parseResultsCsv } = await import('./report.js');
   const f = join(dir, 'results.csv');
-  return existsSync(f) ? parseResultsCsv(readFileSync(f, 'utf8')).filter((r) => r.epoch <= upTo) : [];
+  if (!existsSync(f)) return [];
+  try {
+    return parseResultsCsv(readTextFile(f, { what: 'results file', input: false })).filter((r) => r.epoch <= upTo);
+  } catch (e) {
+    throw new LeyoloError('BAD_RESUME', `cannot read ${f}: ${(e as Error).message}`, 'restore results.csv or remove it (its rows are then lost)', { cause: e });
+  }
 }

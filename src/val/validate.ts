@@ -35,6 +35,8 @@ export interface ValidateResult {
   /** ms per image. */
   speed: { preprocess: number; inference: number; postprocess: number };
   images: number;
+  /** Images that passed the dataset check but failed to decode: reported, left out of every metric. */
+  skipped: { file: string; reason: string }[];
 }
 
 const round = (x: number, d: number) => Math.round(x * 10 ** d) / 10 ** d;
@@ -85,28 +87,39 @@ export async function validate<In>(model: Detector<In>, ds: Dataset, opts: Valid
   const sizes = new Map<string, { w: number; h: number }>();
   const t0 = { ...model.times };
   const { decodeImage } = await import('../image/decode.js');
-  const load = (i: number) => Promise.all(ds.items.slice(i, i + batch).map((it) => decodeImage(it.image)));
+  // Settled loads: the prefetched batch may fail while the current one runs; it is handled in turn.
+  const load = (i: number) => Promise.all(ds.items.slice(i, i + batch).map((it) => decodeImage(it.image).then((img) => ({ img }), (e: unknown) => ({ e }))));
+  const skipped: ValidateResult['skipped'] = [];
+  const done = new Set<string>();
   let next = load(0);
   for (let i = 0; i < ds.items.length; i += batch) {
     const tDecode = performance.now();
-    const images = await next;
+    const loaded = await next;
     model.times.preprocess += performance.now() - tDecode;
     next = load(i + batch);
-    const out = await model.detectImages(images, detOpts, opts.rect ? 'val-rect' : 'val');
-    images.forEach((img, k) => {
-      const item = ds.items[i + k];
+    // [global index, image] of the batch's images that decoded.
+    const ok: [number, RgbImage][] = [];
+    loaded.forEach((r, k) => {
+      if ('img' in r) ok.push([i + k, r.img]);
+      else skipped.push({ file: ds.items[i + k].image, reason: r.e instanceof Error ? r.e.message : String(r.e) });
+    });
+    const images = ok.map(([, img]) => img);
+    const out = images.length > 0 ? await model.detectImages(images, detOpts, opts.rect ? 'val-rect' : 'val') : [];
+    ok.forEach(([idx, img], k) => {
+      const item = ds.items[idx];
+      done.add(item.image);
       sizes.set(item.image, { w: img.width, h: img.height });
       const gt = item.labels.map((l) => ({ classId: l.classId, box: labelXyxy(img, model.meta.imgsz, l.box) }));
       stats.add(out[k], gt);
       confusion.add(out[k], gt);
-      cocoResults.push(...toCocoDets(item.cocoImageId ?? i + k + 1, out[k], catIds));
+      cocoResults.push(...toCocoDets(item.cocoImageId ?? idx + 1, out[k], catIds));
     });
     await hooks.onBatch?.(Math.min(i + batch, ds.items.length), ds.items.length);
   }
   await next;
-  const gt: CocoGt = ds.coco ?? toCocoGt(ds, sizes, { categoryIds: catIds });
+  const gt = groundTruth(ds, done, sizes, catIds);
   const coco = cocoEval(gt, cocoResults);
-  const n = Math.max(1, ds.items.length);
+  const n = Math.max(1, done.size);
   const t = model.times;
   return {
     ultralytics: stats.compute(ds.names.length, ds.names),
@@ -114,6 +127,16 @@ export async function validate<In>(model: Detector<In>, ds: Dataset, opts: Valid
     confusion,
     cocoResults,
     speed: { preprocess: (t.preprocess - t0.preprocess) / n, inference: (t.inference - t0.inference) / n, postprocess: (t.postprocess - t0.postprocess) / n },
-    images: ds.items.length,
+    images: done.size,
+    skipped,
   };
+}
+
+/** COCO ground truth of the images that were evaluated (a skipped image's objects are not misses). */
+function groundTruth(ds: Dataset, done: ReadonlySet<string>, sizes: Map<string, { w: number; h: number }>, catIds: readonly number[]): CocoGt {
+  const items = ds.items.filter((it) => done.has(it.image));
+  if (!ds.coco) return toCocoGt({ ...ds, items }, sizes, { categoryIds: catIds });
+  if (items.length === ds.items.length) return ds.coco;
+  const ids = new Set(items.map((it) => it.cocoImageId));
+  return { ...ds.coco, images: ds.coco.images.filter((im) => ids.has(im.id)), annotations: ds.coco.annotations.filter((a) => ids.has(a.image_id)) };
 }

@@ -38,7 +38,7 @@ async function runLibrary(c: FuzzCase, ctx: FuzzContext): Promise<{ outcome: Out
 
 async function runCli(c: FuzzCase, ctx: FuzzContext, limits: { ms: number; rssMb: number }): Promise<{ outcome: Outcome; code?: string; detail?: string; rssMb: number }> {
   const rssFile = join(ctx.out, '..', '.rss');
-  const p = spawn(process.execPath, ['--import', 'tsx', '--import', join(repo, 'tests', 'fuzz', 'rss-preload.mjs'), join(repo, 'src', 'cli', 'main.ts'), ...c.cli!(ctx)], {
+  const p = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), '--import', join(repo, 'tests', 'fuzz', 'rss-preload.mjs'), join(repo, 'src', 'cli', 'main.ts'), ...c.cli!(ctx)], {
     cwd: ctx.dir,
     env: { ...process.env, LEYOLO_WEIGHTS: '', LEYOLO_FUZZ_RSS: rssFile, NO_COLOR: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
