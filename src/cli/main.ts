@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { isLeyoloError } from '../errors.js';
+import { asLeyoloError } from '../errors.js';
 
 /** `leyolo <command> [options]`: each command lives in its own module, loaded on demand. */
 const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(argv: string[]): Promise<void> }> }> = {
@@ -50,15 +50,25 @@ main(process.argv.slice(2)).then(
     // A command may have set its own status (train: 130 after Ctrl-C); keep it.
     if (!process.exitCode) process.exitCode = code;
   },
-  (e: unknown) => {
-    if (isLeyoloError(e)) {
-      process.stderr.write(`error[${e.code}]: ${e.message}\n${e.hint ? `  ${e.hint}\n` : ''}`);
-    } else {
-      // Unexpected failures are bugs: print the message, and the stack only with LEYOLO_DEBUG=1.
-      const err = e as Error;
-      process.stderr.write(`error[INTERNAL]: ${err?.message ?? String(e)}\n  this is a bug; rerun with LEYOLO_DEBUG=1 for details and report it\n`);
-      if (process.env.LEYOLO_DEBUG) process.stderr.write(`${err?.stack ?? ''}\n`);
-    }
-    process.exitCode = 1;
-  },
+  (e: unknown) => fail(e),
 );
+
+/** Print any error as `error[CODE]: message` + hint (no stack trace) and set exit status 1. */
+function fail(e: unknown): void {
+  // System errors (ENOSPC, ELOOP, EACCES...) get their own codes; anything else unexpected is a bug:
+  // INTERNAL, with the stack only under LEYOLO_DEBUG=1.
+  const err = asLeyoloError(e, 'leyolo');
+  process.stderr.write(`error[${err.code}]: ${err.message}\n${err.hint ? `  ${err.hint}\n` : ''}`);
+  if (err.code === 'INTERNAL' && process.env.LEYOLO_DEBUG) process.stderr.write(`${(err.cause as Error | undefined)?.stack ?? err.stack ?? ''}\n`);
+  process.exitCode = 1;
+}
+
+// An error escaping from a callback or an unawaited promise is still reported the same way.
+process.on('uncaughtException', (e) => {
+  fail(e);
+  process.exit(1);
+});
+process.on('unhandledRejection', (e) => {
+  fail(e);
+  process.exit(1);
+});

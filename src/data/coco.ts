@@ -1,32 +1,36 @@
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { LeyoloError } from '../errors.js';
+import { LeyoloError, guard } from '../errors.js';
+import { MAX_BYTES, readRegularFileSync } from '../node/fs.js';
+import { checkCocoRecords, type CocoRecords } from './coco-check.js';
 import { checkImageHeader } from './header.js';
-import { mapPool } from './sources.js';
+import { datasetReadError, mapPool, safeStat } from './sources.js';
 import type { CocoGt, Dataset, DatasetItem, DatasetProblem, LabelBox } from './types.js';
 
-type CocoImage = CocoGt['images'][number] & { file_name: string; width: number; height: number };
-type CocoAnn = CocoGt['annotations'][number];
-interface CocoJson { images: CocoImage[]; annotations: CocoAnn[]; categories: { id: number; name?: string }[] }
-
-function bad(message: string, hint: string): LeyoloError {
-  return new LeyoloError('BAD_DATASET', message, hint);
-}
-
-async function readCocoJson(file: string): Promise<CocoJson> {
-  let doc: unknown;
+/**
+ * The json's content: size-checked before it is read (MAX_BYTES.json), decoded as strict UTF-8 (as
+ * Python's json module reads it: a byte-order mark is an error there too), parsed; every failure typed.
+ */
+function readCocoDoc(file: string): unknown {
+  let bytes: Uint8Array;
   try {
-    doc = JSON.parse(await readFile(file, 'utf8'));
+    bytes = readRegularFileSync(file, { maxBytes: MAX_BYTES.json, what: 'COCO json' });
   } catch (e) {
-    throw bad(`cannot read COCO json ${file}: ${e instanceof Error ? e.message : String(e)}`, 'pass an existing COCO instances json');
+    throw datasetReadError(e, `COCO json ${file}`, 'pass an existing COCO instances json');
   }
-  const d = doc as Partial<CocoJson> | null;
-  if (!d || !Array.isArray(d.images) || !Array.isArray(d.annotations) || !Array.isArray(d.categories)) {
-    throw bad(`${file}: not a COCO instances json (needs images, annotations, categories arrays)`, 'pass a COCO detection json such as instances_val2017.json');
+  const hint = 'pass a valid COCO instances json (UTF-8 JSON with images, annotations, categories)';
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+  } catch (e) {
+    if (e instanceof RangeError) throw new LeyoloError('LIMIT_EXCEEDED', `${file}: too large to decode (${bytes.length} bytes)`, 'split the json', { cause: e });
+    throw new LeyoloError('BAD_DATASET', `${file}: not valid UTF-8 text`, hint, { cause: e });
   }
-  if (d.images.length === 0) throw bad(`${file}: no images`, 'the json lists no images');
-  return d as CocoJson;
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    if (e instanceof RangeError) throw new LeyoloError('LIMIT_EXCEEDED', `${file}: too large or too deeply nested to parse (${e.message})`, 'check the json', { cause: e });
+    throw new LeyoloError('BAD_DATASET', `${file}: invalid JSON: ${e instanceof Error ? e.message : String(e)}`, hint, { cause: e });
+  }
 }
 
 /**
@@ -45,7 +49,7 @@ export function cocoBoxToYolo(b: readonly number[], w: number, h: number): Label
 }
 
 /** Non-crowd labels per image id; duplicates dropped as convert_coco does. */
-function labelsByImage(js: CocoJson, classOf: Map<number, number>): Map<number, LabelBox[]> {
+function labelsByImage(js: CocoRecords, classOf: Map<number, number>): Map<number, LabelBox[]> {
   const size = new Map(js.images.map((im) => [im.id, im]));
   const out = new Map<number, LabelBox[]>();
   const seen = new Set<string>();
@@ -68,24 +72,32 @@ function labelsByImage(js: CocoJson, classOf: Map<number, number>): Map<number, 
 /** Default image folder of a COCO json: `images/` beside it if present, else the json's folder. */
 function defaultImagesDir(file: string): string {
   const beside = join(dirname(resolve(file)), 'images');
-  return existsSync(beside) ? beside : dirname(resolve(file));
+  const st = safeStat(beside);
+  return st && !('error' in st) && st.isDirectory() ? beside : dirname(resolve(file));
 }
 
 /**
  * Load a COCO instances json as a Dataset: categories sorted by id become classes 0..n-1 (Ultralytics'
- * mapping; COCO's 90 'toothbrush' -> 79); crowd regions are not labels but stay in `coco` (the original
- * gt, restricted to images that passed the header check) so COCOeval can ignore them as pycocotools does.
+ * mapping; COCO's 90 'toothbrush' -> 79); crowd regions are not labels but stay in `coco` (the gt,
+ * restricted to images that passed the header check) so COCOeval can ignore them as pycocotools does.
+ * Broken records (null, missing or mistyped id/file_name/size/bbox, duplicate ids, references to
+ * nothing) are reported in `problems` and left out (see coco-check.ts); the json's size is checked
+ * before it is read. Throws only LeyoloErrors: BAD_DATASET for an unusable json, LIMIT_EXCEEDED.
  *
  * @example
  * const ds = await loadCocoJson('/d/annotations.json', '/d/images');
  */
 export async function loadCocoJson(file: string, imagesDir?: string, concurrency = 16): Promise<Dataset> {
-  const js = await readCocoJson(file);
+  return guard(`load COCO json ${file}`, () => loadCoco(file, imagesDir, concurrency));
+}
+
+async function loadCoco(file: string, imagesDir: string | undefined, concurrency: number): Promise<Dataset> {
+  const problems: DatasetProblem[] = [];
+  const js = checkCocoRecords(readCocoDoc(file), file, problems);
   const cats = [...js.categories].sort((a, b) => a.id - b.id);
   const classOf = new Map(cats.map((c, i) => [c.id, i]));
   const labels = labelsByImage(js, classOf);
   const dir = imagesDir ? resolve(imagesDir) : defaultImagesDir(file);
-  const problems: DatasetProblem[] = [];
   const checked = await mapPool(js.images, concurrency, async (im) => {
     const image = join(dir, im.file_name);
     const h = await checkImageHeader(image);
@@ -99,7 +111,8 @@ export async function loadCocoJson(file: string, imagesDir?: string, concurrency
   });
   const items = checked.filter((x): x is DatasetItem => x !== undefined);
   if (items.length === 0) {
-    throw bad(`no usable images for ${file} in ${dir}`, 'pass --images DIR with the folder holding the json file_names');
+    const first = problems.find((p) => p.skipped)?.reason ?? 'none';
+    throw new LeyoloError('BAD_DATASET', `no usable images for ${file} in ${dir} (first problem: ${first})`, 'pass --images DIR with the folder holding the json file_names');
   }
   const kept = new Set(items.map((i) => i.cocoImageId));
   const coco: CocoGt = {
@@ -107,5 +120,5 @@ export async function loadCocoJson(file: string, imagesDir?: string, concurrency
     annotations: js.annotations.filter((a) => kept.has(a.image_id)),
     categories: js.categories,
   };
-  return { names: cats.map((c) => c.name ?? String(c.id)), items, problems, coco, categoryIds: cats.map((c) => c.id) };
+  return { names: cats.map((c) => c.name), items, problems, coco, categoryIds: cats.map((c) => c.id) };
 }

@@ -2,7 +2,7 @@
 export { loadDataset, toCocoGt } from './dataset.js';
 export type { ToCocoGtOptions } from './dataset.js';
 export { loadCocoJson, cocoBoxToYolo } from './coco.js';
-export { parseLabelText } from './labels.js';
+export { parseLabelBytes, parseLabelText } from './labels.js';
 export { IMG_FORMATS, img2labelPath, isImagePath } from './paths.js';
 export { checkImageHeader } from './header.js';
 export type { CocoGt, Dataset, DatasetItem, DatasetProblem, LabelBox, LoadDatasetOptions } from './types.js';

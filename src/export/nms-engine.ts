@@ -5,15 +5,16 @@
  * into the file: a `conf` above the baked one filters further, `maxDet` below it truncates,
  * `classes` filters; `iou`, `agnostic` and `multiLabel` are those of the export.
  */
-import * as ort from 'onnxruntime-node';
 import { Detector, resolveDetectOptions, type Detection, type DetectOptions, type ModelMeta } from '../detector.js';
 import type { Engine, ForwardOutput } from '../engine.js';
-import { LeyoloError } from '../errors.js';
+import { LeyoloError, asLeyoloError } from '../errors.js';
 import { letterbox, toTensor, type LetterboxMode } from '../image/letterbox.js';
 import type { RgbImage } from '../image/types.js';
 import type { NodeImageInput } from '../node/load.js';
+import { checkDetectionRows, type DetectorSpec } from '../onnx/detector-spec.js';
 import type { Session } from '../onnx/session.js';
 import { scaleBoxes } from '../postprocess/index.js';
+import { runDetectorSession } from './file-engine.js';
 
 /** Holds the session for Detector's dispose(); forward passes go through NmsDetector. */
 class SessionHolder implements Engine {
@@ -28,21 +29,32 @@ class SessionHolder implements Engine {
 }
 
 /**
- * A Detector over an NMS export; `fixed` is the file's static input [H, W] (null when dynamic).
+ * A Detector over an NMS export; `fixed` is the file's static input [H, W] (null when dynamic),
+ * `spec` its validated description (input and output names, classes). Rows that do not name an
+ * image of the batch and a class of the model are BAD_MODEL, not garbage detections.
  *
  * @example
- * const det = new NmsDetector(meta, session, decodeNodeInput, [640, 640]);
+ * const det = new NmsDetector(meta, session, decodeNodeInput, [640, 640], inspectOnnxDetector(bytes));
  * const boxes = await det.detect('bus.jpg');
  */
 export class NmsDetector extends Detector<NodeImageInput> {
   private readonly holder: SessionHolder;
-  constructor(meta: ModelMeta, session: Session, decode: (x: NodeImageInput) => Promise<RgbImage>, private readonly fixed: [number, number] | null) {
+  constructor(meta: ModelMeta, session: Session, decode: (x: NodeImageInput) => Promise<RgbImage>, private readonly fixed: [number, number] | null, private readonly spec: DetectorSpec) {
     const holder = new SessionHolder(session);
     super(meta, holder, decode);
     this.holder = holder;
   }
 
   override async detectImages(images: RgbImage[], opts?: DetectOptions, mode?: LetterboxMode): Promise<Detection[][]> {
+    try {
+      return await this.detectUnguarded(images, opts, mode);
+    } catch (e) {
+      throw asLeyoloError(e, 'detect');
+    }
+  }
+
+  private async detectUnguarded(images: RgbImage[], opts?: DetectOptions, mode?: LetterboxMode): Promise<Detection[][]> {
+    this.assertOpen();
     const o = resolveDetectOptions(opts, this.meta.nc);
     const t0 = performance.now();
     const same = images.every((im) => im.width === images[0].width && im.height === images[0].height);
@@ -54,10 +66,10 @@ export class NmsDetector extends Detector<NodeImageInput> {
     const input = new Float32Array(images.length * plane);
     boxed.forEach((b, i) => toTensor(b.image, input.subarray(i * plane, (i + 1) * plane)));
     const t1 = performance.now();
-    const s = this.holder.session;
-    const res = await s.run({ [s.inputNames[0]]: new ort.Tensor('float32', input, [images.length, 3, H, W]) });
+    const res = await runDetectorSession(this.holder.session, this.spec, input, [images.length, 3, H, W]);
     const t2 = performance.now();
     const rows = res.detections.data as Float32Array;
+    checkDetectionRows(this.spec, res.detections.dims, rows, images.length);
     const keep = o.classes ? new Set(o.classes) : null;
     const per: Detection[][] = images.map(() => []);
     for (let k = 0; k < res.detections.dims[0]; k++) {

@@ -3,7 +3,7 @@
  */
 import os from 'node:os';
 import * as ort from 'onnxruntime-node';
-import { LeyoloError } from '../errors.js';
+import { LeyoloError, type ErrorCode } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 
 export type Session = ort.InferenceSession;
@@ -11,6 +11,27 @@ export type Session = ort.InferenceSession;
 export interface SessionOptions {
   /** Intra-op threads (default: os.availableParallelism()). */
   threads?: number;
+  /**
+   * Code for a model onnxruntime refuses: RUNTIME (default) for graphs leyolo built itself, where
+   * a refusal is our bug; BAD_MODEL for a user's file.
+   */
+  refusedCode?: ErrorCode;
+}
+
+/**
+ * An onnxruntime failure as a LeyoloError (cause kept): an allocation failure is LIMIT_EXCEEDED
+ * (the model asks for more memory than there is), anything else `code`.
+ *
+ * @example
+ * try { await s.run(feeds); } catch (e) { throw ortError(e, 'onnxruntime failed to run the model', 'BAD_MODEL', 'check the file'); }
+ */
+export function ortError(e: unknown, what: string, code: ErrorCode, hint: string): LeyoloError {
+  if (e instanceof LeyoloError) return e;
+  const msg = e instanceof Error ? e.message : String(e);
+  if (/failed to allocate|out of memory|bad_alloc/i.test(msg)) {
+    return new LeyoloError('LIMIT_EXCEEDED', `${what}: it needs more memory than is available (${msg.slice(0, 300)})`, 'use a smaller imgsz or model', { cause: e });
+  }
+  return new LeyoloError(code, `${what}: ${msg.slice(0, 500)}`, hint, { cause: e });
 }
 
 /**
@@ -30,7 +51,9 @@ export async function createSession(modelBytes: Uint8Array, opts: SessionOptions
       interOpNumThreads: 1,
     });
   } catch (e) {
-    throw new LeyoloError('RUNTIME', `onnxruntime could not load the model: ${(e as Error).message}`, 'rebuild the graph; if it persists, report a bug');
+    const user = opts.refusedCode !== undefined && opts.refusedCode !== 'RUNTIME';
+    throw ortError(e, 'onnxruntime could not load the model', opts.refusedCode ?? 'RUNTIME',
+      user ? 'the file is corrupt or not a detector export; export or download it again' : 'rebuild the graph; if it persists, report a bug');
   }
 }
 
@@ -43,7 +66,12 @@ export async function createSession(modelBytes: Uint8Array, opts: SessionOptions
 export async function runSession(s: Session, inputs: Record<string, Tensor>, outputs?: string[]): Promise<Record<string, Tensor>> {
   const feeds: Record<string, ort.Tensor> = {};
   for (const [k, t] of Object.entries(inputs)) feeds[k] = new ort.Tensor('float32', t.data, t.shape);
-  const res = outputs ? await s.run(feeds, outputs) : await s.run(feeds);
+  let res: ort.InferenceSession.OnnxValueMapType;
+  try {
+    res = outputs ? await s.run(feeds, outputs) : await s.run(feeds);
+  } catch (e) {
+    throw ortError(e, 'onnxruntime failed to run the model', 'RUNTIME', 'check the input shapes; if it persists, report a bug');
+  }
   const out: Record<string, Tensor> = {};
   for (const [k, v] of Object.entries(res)) {
     if (v.type !== 'float32') throw new LeyoloError('RUNTIME', `output ${k} has type ${v.type}`, 'expected float32 outputs');

@@ -5,15 +5,17 @@
  * Nothing here (or below) imports Node built-ins.
  */
 import { Detector, type Detection, type DetectOptions, type ModelMeta } from '../detector.js';
+import type { Engine } from '../engine.js';
 import { LeyoloError } from '../errors.js';
 import type { LetterboxMode } from '../image/letterbox.js';
 import type { RgbImage } from '../image/types.js';
 import { modelOfCheckpoint } from '../model/from-checkpoint.js';
+import { CheckedEngine } from '../onnx/detector-spec.js';
 import { buildInferenceGraph } from '../onnx/inference.js';
+import { inspectOnnxDetector } from '../onnx/validate.js';
 import { readWeights } from '../weights/index.js';
 import { createWebEngine, type WebBackend, type WebEngine, type WebEngineOptions } from './engine.js';
 import { ImageReader, isWebImageSource, type WebImageSource } from './input.js';
-import { onnxMetadata, parseNames, parseStrides } from './onnx-meta.js';
 import { Letterboxer, type Pixels } from './preprocess.js';
 
 export { createWebEngine, webGpuAvailable, WebEngine, type WebBackend, type WebEngineOptions, type WebModel } from './engine.js';
@@ -54,9 +56,10 @@ export class WebDetector extends Detector<WebImageInput> {
   private readonly reader = new ImageReader();
   private readonly letterboxer = new Letterboxer();
 
-  constructor(meta: ModelMeta, readonly webEngine: WebEngine, private readonly fixedMode?: LetterboxMode) {
+  /** `engine` (default `webEngine`) is what forward passes go through, e.g. a CheckedEngine over it. */
+  constructor(meta: ModelMeta, readonly webEngine: WebEngine, private readonly fixedMode?: LetterboxMode, engine: Engine = webEngine) {
     // The base class's decode is only a fallback: detectBatch below reads images itself.
-    super(meta, webEngine, async (x) => copyImage(toRgb(x, new ImageReader())));
+    super(meta, engine, async (x) => copyImage(toRgb(x, new ImageReader())));
   }
 
   override async detectBatch(inputs: WebImageInput[], opts?: DetectOptions, mode?: LetterboxMode): Promise<Detection[][]> {
@@ -155,24 +158,21 @@ async function fromCheckpointBytes(bytes: Uint8Array, opts: WebLoadOptions, imgs
   return new WebDetector({ scale: m.scale, nc: m.nc, names, strides: m.strides, imgsz }, engine);
 }
 
-/** `.onnx`: run as is; class names/strides from metadata; a static input size forces squares. */
+/**
+ * `.onnx`: validated first (src/onnx/validate.ts: the same rules as Node, so a broken, hostile or
+ * non-detector file is refused before onnxruntime-web allocates anything), then run as is; class
+ * names/strides from the checked metadata; a static input size forces squares; every forward pass's
+ * shapes are checked (CheckedEngine).
+ */
 async function fromOnnxBytes(bytes: Uint8Array, opts: WebLoadOptions, imgsz: number): Promise<WebDetector> {
-  const md = onnxMetadata(bytes);
-  const engine = await createWebEngine(bytes, opts);
-  const [, , h, w] = engine.inputShape;
-  const fixed = typeof h === 'number' && typeof w === 'number';
-  if (fixed && h !== w) {
-    await engine.dispose();
-    throw new LeyoloError('MODEL_MISMATCH', `static ONNX input ${w}x${h} is not square`, 'export with a square imgsz or --dynamic');
+  const spec = inspectOnnxDetector(bytes);
+  if (spec.kind === 'nms') {
+    throw new LeyoloError('MODEL_MISMATCH', 'ONNX exports with in-graph NMS (a `detections` output) do not run in the browser yet', 'export without --nms for the browser');
   }
-  const outShape = engine.outputShape;
-  const names = parseNames(md.names);
-  const nc = names.length || (typeof outShape[1] === 'number' ? outShape[1] - 4 : 80);
-  const meta: ModelMeta = {
-    scale: md.scale ?? 'onnx', nc, names: Array.from({ length: nc }, (_, i) => names[i] ?? String(i)),
-    strides: parseStrides(md.stride), imgsz: fixed ? h : imgsz,
-  };
-  return new WebDetector(meta, engine, fixed ? 'square' : undefined);
+  const engine = await createWebEngine(bytes, opts);
+  const { fixed } = spec;
+  const meta: ModelMeta = { scale: spec.scale, nc: spec.nc, names: spec.names, strides: spec.strides, imgsz: fixed ? fixed[0] : imgsz };
+  return new WebDetector(meta, engine, fixed ? 'square' : undefined, new CheckedEngine(engine, spec));
 }
 
 /**

@@ -3,6 +3,7 @@
  * ModelProto are walked (the graph, field 7, is skipped by its length), so this costs microseconds
  * even for large models and keeps protobufjs out of the browser bundle for `.onnx` weights.
  */
+import { LeyoloError } from '../errors.js';
 
 /** Protobuf wire types used by ModelProto. */
 const VARINT = 0;
@@ -13,6 +14,8 @@ const I32 = 5;
 const METADATA_PROPS = 14;
 const KEY = 1;
 const VALUE = 2;
+/** Longest metadata value read (1 MiB, as src/onnx/model-info.ts's ONNX_LIMITS). */
+const MAX_VALUE_BYTES = 1 << 20;
 
 class Reader {
   pos = 0;
@@ -51,6 +54,9 @@ function readEntry(buf: Uint8Array, start: number, end: number, dec: TextDecoder
   while (r.pos < end) {
     const tag = r.varint();
     const [s, e] = r.skip(tag & 7);
+    if (e > end) throw new Error('metadata entry runs past its end'); // malformed: no metadata
+    // A hostile file may hold a huge value: refuse it before decoding (same cap as the loader's).
+    if (e - s > MAX_VALUE_BYTES) throw new LeyoloError('LIMIT_EXCEEDED', `ONNX metadata value is ${e - s} bytes (limit ${MAX_VALUE_BYTES})`, 'check the file; it is not a detector export');
     if (tag >>> 3 === KEY) key = dec.decode(buf.subarray(s, e));
     else if (tag >>> 3 === VALUE) value = dec.decode(buf.subarray(s, e));
   }
@@ -58,7 +64,8 @@ function readEntry(buf: Uint8Array, start: number, end: number, dec: TextDecoder
 }
 
 /**
- * Key -> value of an ONNX model's metadata_props ({} when none or the bytes are not ONNX).
+ * Key -> value of an ONNX model's metadata_props ({} when none or the bytes are not ONNX); a value
+ * over 1 MiB is LIMIT_EXCEEDED.
  *
  * @example
  * onnxMetadata(bytes); // { stride: '32', names: "{0: 'person', ...}", imgsz: '[320, 320]', ... }
@@ -76,30 +83,51 @@ export function onnxMetadata(bytes: Uint8Array): Record<string, string> {
         out[k] = v;
       }
     }
-  } catch {
-    // Not (valid) ONNX: no metadata. The runtime reports the real problem when it loads the model.
+  } catch (e) {
+    if (e instanceof LeyoloError) throw e;
+    // Not (valid) ONNX: no metadata. The loaders' validation reports the real problem.
   }
   return out;
 }
 
+/** Most class names a model may declare (metadata `names`, `nc`). */
+export const MAX_CLASSES = 10_000;
+
+const tooMany = (n: number): LeyoloError =>
+  new LeyoloError('LIMIT_EXCEEDED', `model metadata declares ${n} or more class names (limit ${MAX_CLASSES})`, 'check the file; a detector has at most a few thousand classes');
+
 /**
  * Class names from metadata: a JSON array (leyolo exports) or Ultralytics' Python dict repr
- * (`{0: 'person', 1: 'bicycle'}`). Returns [] when absent or unreadable.
+ * (`{0: 'person', 1: 'bicycle'}`). Returns [] when absent or unreadable. More than
+ * {@link MAX_CLASSES} names, or a dict index beyond it, is LIMIT_EXCEEDED (checked before any
+ * array of that size is made).
  *
  * @example
  * parseNames("{0: 'person', 1: 'bicycle'}"); // ['person', 'bicycle']
  */
 export function parseNames(s: string | undefined): string[] {
   if (!s) return [];
+  let v: unknown;
   try {
-    const v: unknown = JSON.parse(s);
-    if (Array.isArray(v)) return v.map(String);
-    if (v && typeof v === 'object') return Object.entries(v as Record<string, unknown>).map(([, x]) => String(x));
+    v = JSON.parse(s);
   } catch {
-    // Python repr, handled below.
+    v = undefined; // Python repr, handled below.
+  }
+  if (Array.isArray(v)) {
+    if (v.length > MAX_CLASSES) throw tooMany(v.length);
+    return v.map(String);
+  }
+  if (v && typeof v === 'object') {
+    const entries = Object.values(v as Record<string, unknown>);
+    if (entries.length > MAX_CLASSES) throw tooMany(entries.length);
+    return entries.map(String);
   }
   const names: string[] = [];
-  for (const m of s.matchAll(/(\d+)\s*:\s*(['"])(.*?)\2\s*(?=,|\})/g)) names[Number(m[1])] = m[3];
+  for (const m of s.matchAll(/(\d+)\s*:\s*(['"])(.*?)\2\s*(?=,|\})/g)) {
+    const i = Number(m[1]);
+    if (i >= MAX_CLASSES) throw tooMany(i + 1);
+    names[i] = m[3];
+  }
   return Array.from(names, (n, i) => n ?? String(i));
 }
 
@@ -120,4 +148,29 @@ export function parseStrides(s: string | undefined): number[] {
     // fall through to the default
   }
   return [8, 16, 32];
+}
+
+/**
+ * Strict {@link parseStrides} for loading: absent -> [8, 16, 32]; otherwise 1 to 8 increasing
+ * integer strides in 1..256, each dividing the largest (letterboxing pads to the largest, so every
+ * level's grid must be whole), or Ultralytics' single max stride (a multiple of 4). Anything else
+ * is BAD_MODEL: a wrong stride silently misplaces every box.
+ *
+ * @example
+ * readStrides('32'); // [8, 16, 32]
+ * readStrides('[8, 16, 32]'); // [8, 16, 32]
+ */
+export function readStrides(s: string | undefined): number[] {
+  if (s === undefined) return [8, 16, 32];
+  let v: unknown;
+  try {
+    v = JSON.parse(s);
+  } catch {
+    v = undefined;
+  }
+  if (typeof v === 'number' && Number.isInteger(v) && v >= 4 && v <= 256 && v % 4 === 0) v = [v / 4, v / 2, v];
+  const ok = Array.isArray(v) && v.length >= 1 && v.length <= 8
+    && v.every((x, i) => Number.isInteger(x) && x >= 1 && x <= 256 && (i === 0 || x > (v as number[])[i - 1]) && (v as number[])[v.length - 1] % x === 0);
+  if (!ok) throw new LeyoloError('BAD_MODEL', `model metadata stride ${JSON.stringify(s.slice(0, 60))} is not a valid list of strides`, 'the file is corrupt; export it again (strides are e.g. [8, 16, 32])');
+  return v as number[];
 }
