@@ -87,6 +87,8 @@ export function construct(callable: PickleValue, args: PickleValue): PickleValue
   }
   if (callable instanceof PickleObject) {
     if (isSetType(callable)) return new Set(Array.isArray(args[0]) ? args[0] : []);
+    // Only one level (a type rebuilt by a call, as dill does): chains would nest records without end.
+    if (callable.callee) throw pickleBad('call of an already called record (only the one level dill writes is supported)');
     return new PickleObject(`${callable.$class}()`, args, callable);
   }
   throw pickleBad('REDUCE/NEWOBJ on something that is not a class');
@@ -105,7 +107,11 @@ export function setItems(target: PickleValue, kv: PickleValue[]): void {
 /** APPEND(S)/ADDITEMS: extend a list or set (or record the items on an object). */
 export function appendItems(target: PickleValue, items: PickleValue[]): void {
   if (Array.isArray(target)) for (const v of items) target.push(v);
-  else if (target instanceof PickleObject) (target.listItems ??= []).push(...items);
+  else if (target instanceof PickleObject) {
+    // A loop, not push(...items): spreading a huge APPENDS into arguments overflows the stack.
+    const list = (target.listItems ??= []);
+    for (const v of items) list.push(v);
+  }
   else if (target instanceof Set) for (const v of items) target.add(v);
   else throw pickleBad('APPEND on a non-list');
 }

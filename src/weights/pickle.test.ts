@@ -106,3 +106,51 @@ test('values are plain data: records never hold functions', () => {
   assert.equal(v.$class, 'torch.HalfStorage');
   assert.equal(Object.values(v).some((x) => typeof x === 'function'), false);
 });
+
+/** `n` copies of `bytes`. */
+const times = (bytes: number[], n: number): number[] => {
+  const out = new Array<number>(bytes.length * n);
+  for (let i = 0; i < n; i++) for (let j = 0; j < bytes.length; j++) out[i * bytes.length + j] = bytes[j];
+  return out;
+};
+const u32 = (n: number): number[] => [n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, n >>> 24];
+
+test('work is bounded: BUILD of a big memoised dict onto many records -> LIMIT_EXCEEDED, fast', () => {
+  // A 20k-entry dict (memo 0) merged into 5,000 fresh records: 100M map writes without the work cap.
+  const dict = [0x7d, 0x72, ...u32(0), 0x28, ...Array.from({ length: 20_000 }, (_, i) => [0x4a, ...u32(i), 0x4e]).flat(), 0x75, 0x30];
+  const record = [...ascii('cultralytics.x\nT\n'), 0x29, 0x81, 0x6a, ...u32(0), 0x62, 0x30];
+  const t0 = performance.now();
+  expectCode(new Uint8Array([0x80, 2, ...dict, ...times(record, 5_000), 0x4e, 0x2e]), 'LIMIT_EXCEEDED', /operations/);
+  assert.ok(performance.now() - t0 < 5_000, 'refused quickly');
+});
+
+test('memory is bounded: a million EMPTY_DICTs -> LIMIT_EXCEEDED', () => {
+  expectCode(new Uint8Array([0x80, 2, ...times([0x7d], 1_000_000), 0x2e]), 'LIMIT_EXCEEDED');
+});
+
+test('APPENDS of 200k items onto a record is fine (no spread of a huge argument list)', () => {
+  const v = unpickle(new Uint8Array([0x80, 2, ...ascii('cultralytics.x\nT\n'), 0x29, 0x81, 0x28, ...times([0x4b, 1], 200_000), 0x65, 0x2e]));
+  assert.ok(v instanceof PickleObject);
+  assert.equal(v.listItems?.length, 200_000);
+});
+
+test('a call of the result of a call of a record is refused (no unbounded record chains)', () => {
+  const chain = [...ascii('cdill._dill\n_load_type\n'), ...sbu('x'), 0x85, 0x52, 0x29, 0x52, 0x29, 0x52];
+  expectCode(new Uint8Array([0x80, 2, ...chain, 0x2e]), 'BAD_CHECKPOINT', /call/);
+  // One level (what dill writes) still works.
+  const one = unpickle(new Uint8Array([0x80, 2, ...chain.slice(0, -2), 0x2e]));
+  assert.ok(one instanceof PickleObject && one.callee instanceof PickleObject);
+});
+
+test('unpickle throws only LeyoloErrors, whatever the bytes', () => {
+  let seed = 7;
+  const rnd = (): number => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 8) & 0xff;
+  for (let i = 0; i < 2_000; i++) {
+    const bytes = new Uint8Array([0x80, 2, ...Array.from({ length: 1 + (i % 40) }, rnd)]);
+    try {
+      unpickle(bytes);
+    } catch (e) {
+      assert.ok(e instanceof LeyoloError && e.code !== 'INTERNAL', `${(e as Error).name}: ${(e as Error).message} for ${Buffer.from(bytes).toString('hex')}`);
+    }
+  }
+});

@@ -7,8 +7,9 @@
  * `_codecs.encode(s, 'latin1')` -> Uint8Array.
  * BINPERSID yields a `PickleObject('$persistent_id', [pid])` that the caller interprets.
  */
-import { LeyoloError } from '../errors.js';
+import { LeyoloError, guardSync } from '../errors.js';
 import { isAllowedGlobal } from './allowlist.js';
+import { LIMITS, overLimit } from './limits.js';
 import { appendItems, construct, PickleGlobal, PickleObject, pickleBad, setItems, type PickleValue } from './pickle-values.js';
 
 export { PickleGlobal, PickleObject, type PickleValue } from './pickle-values.js';
@@ -24,6 +25,15 @@ function unsafe(what: string): LeyoloError {
 }
 
 const ASCII_FAST_MAX = 64;
+/** Read once: the VM checks it at every opcode. */
+const MAX_WORK = LIMITS.pickleWork;
+/**
+ * Work units per opcode: 1, or 4 for opcodes that allocate a container or record (~200 bytes each
+ * for an empty Map), so that a pickle of a million one-byte EMPTY_DICTs costs what it weighs.
+ */
+const COST = new Uint8Array(256).fill(1);
+for (const c of '}])(dltoiRQ') COST[c.charCodeAt(0)] = 4;
+for (const c of [0x81, 0x85, 0x86, 0x87, 0x8f, 0x91, 0x92]) COST[c] = 4;
 
 /** The pickle virtual machine state; handlers below mutate it. */
 class Vm {
@@ -31,6 +41,8 @@ class Vm {
   stack: PickleValue[] = [];
   marks: number[] = [];
   memo = new Map<number, PickleValue>();
+  /** Work done so far (opcodes plus items moved in bulk), bounded by LIMITS.pickleWork. */
+  work = 0;
   readonly view: DataView;
   readonly utf8 = new TextDecoder('utf-8');
   constructor(readonly bytes: Uint8Array) {
@@ -97,7 +109,17 @@ class Vm {
   popMark(): PickleValue[] {
     const m = this.marks.pop();
     if (m === undefined) throw bad('no MARK on the stack');
+    this.charge(this.stack.length - m);
     return this.stack.splice(m);
+  }
+  /**
+   * Counts `n` units of work. Every opcode costs one; opcodes that touch many items (BUILD merging a
+   * memoised dict, set(list), ...) cost one per item, so a small pickle cannot make the VM loop for
+   * minutes or build gigabytes of values.
+   */
+  charge(n: number): void {
+    this.work += n;
+    if (this.work > MAX_WORK) throw overLimit(`pickle: more than ${MAX_WORK} operations (not a checkpoint pickle)`);
   }
 }
 
@@ -121,6 +143,7 @@ function build(vm: Vm): void {
   const state = vm.pop();
   const obj = vm.top();
   if (obj instanceof PickleObject) {
+    if (state instanceof Map) vm.charge(state.size);
     if (obj.state instanceof Map && state instanceof Map) for (const [k, v] of state) obj.state.set(k, v);
     else obj.state = state;
   } else if (!(obj instanceof Map)) throw bad('BUILD on a value that has no state');
@@ -231,25 +254,34 @@ op(0x93, (vm) => {
 op('i', (vm) => {
   const module = vm.line();
   const cls = checkGlobal(module, vm.line());
-  vm.push(construct(cls, vm.popMark()));
+  call(vm, cls, vm.popMark());
 });
 op('o', (vm) => {
   const items = vm.popMark();
   if (items.length === 0) throw bad('OBJ without a class');
-  vm.push(construct(items[0], items.slice(1)));
+  call(vm, items[0], items.slice(1));
 });
+/** `callable(*args)` as an inert value; charged per item of its first argument (set(list) and bytes(str) copy it). */
+function call(vm: Vm, callable: PickleValue, args: PickleValue): void {
+  if (Array.isArray(args)) {
+    const first = args[0];
+    vm.charge(Array.isArray(first) || typeof first === 'string' ? first.length : 0);
+  }
+  vm.push(construct(callable, args));
+}
+
 op('R', (vm) => {
   const args = vm.pop();
-  vm.push(construct(vm.pop(), args));
+  call(vm, vm.pop(), args);
 });
 op(0x81, (vm) => {
   const args = vm.pop();
-  vm.push(construct(vm.pop(), args));
+  call(vm, vm.pop(), args);
 });
 op(0x92, (vm) => {
   vm.pop(); // kwargs: kept out of the record (never seen in checkpoints)
   const args = vm.pop();
-  vm.push(construct(vm.pop(), args));
+  call(vm, vm.pop(), args);
 });
 op('b', build);
 op('Q', (vm) => vm.push(new PickleObject('$persistent_id', [vm.pop()])));
@@ -260,19 +292,26 @@ for (const ext of [0x82, 0x83, 0x84]) op(ext, () => {
 
 /**
  * Decodes a pickle into inert values. Throws `UNSAFE_PICKLE` for any global outside the
- * allow-list (at the GLOBAL opcode itself, before any later REDUCE is reached) and
- * `BAD_CHECKPOINT` for unknown opcodes, truncation or malformed structure.
+ * allow-list (at the GLOBAL opcode itself, before any later REDUCE is reached), `BAD_CHECKPOINT`
+ * for unknown opcodes, truncation or malformed structure, and `LIMIT_EXCEEDED` for pickles over
+ * {@link LIMITS} (size, work). Only LeyoloErrors are thrown.
  *
  * @example
  * const root = unpickle(zip.read('archive/data.pkl')); // Map { 'model' => PickleObject, ... }
  */
 export function unpickle(bytes: Uint8Array): PickleValue {
+  return guardSync('pickle', () => run(bytes));
+}
+
+function run(bytes: Uint8Array): PickleValue {
+  if (bytes.length > LIMITS.pickleBytes) throw overLimit(`pickle of ${bytes.length} bytes is over the ${LIMITS.pickleBytes}-byte limit`);
   const vm = new Vm(bytes);
   while (vm.pos < bytes.length) {
     const at = vm.pos;
     const code = bytes[vm.pos++];
     const h = H[code];
     if (!h) throw bad(`unknown opcode 0x${code.toString(16).padStart(2, '0')} at byte ${at}`);
+    vm.charge(COST[code]);
     if (h(vm) === 'stop') {
       if (vm.stack.length !== 1 || vm.marks.length !== 0) throw bad('STOP with a malformed stack');
       return vm.stack[0];

@@ -3,17 +3,17 @@
  * anything: the pickle is decoded into inert records (pickle.ts) and the module tree is walked like
  * `model.state_dict()` would. Browser-safe: no Node built-ins here (see node.ts for file loading).
  */
-import { LeyoloError } from '../errors.js';
+import { LeyoloError, guardSync } from '../errors.js';
 import type { StateDict } from '../tensor.js';
-import { PickleGlobal, PickleObject, unpickle, type PickleValue } from './pickle.js';
+import { LIMITS, boundedNumel, overLimit } from './limits.js';
+import { PickleObject, unpickle, type PickleValue } from './pickle.js';
+import { toPlain } from './plain.js';
 import { isFloatDtype, readTensor, tensorRef, type TensorRef } from './storage.js';
+import { checkBn, checkClasses, checkStride, checkWeights, type BnInfo } from './validate.js';
 import { ZipArchive } from './zip.js';
 
-/** BatchNorm hyper-parameters read from a pickled `BatchNorm2d`. */
-export interface BnInfo {
-  eps: number;
-  momentum: number;
-}
+export { toPlain } from './plain.js';
+export type { BnInfo } from './validate.js';
 
 /** Everything leyolo needs from a checkpoint. */
 export interface Checkpoint {
@@ -41,32 +41,6 @@ function attr(v: PickleValue | undefined, key: string): PickleValue | undefined 
   return undefined;
 }
 
-/**
- * Plain JSON view of a pickled value: dicts -> objects, tuples/sets -> arrays, records -> their state.
- *
- * @example
- * toPlain(attr(model, 'yaml')); // { nc: 80, scales: {...}, backbone: [...], head: [...] }
- */
-export function toPlain(v: PickleValue | undefined, ancestors: Set<object> = new Set()): unknown {
-  if (v === undefined || v === null) return null;
-  if (typeof v === 'bigint') return Number.isSafeInteger(Number(v)) ? Number(v) : v.toString();
-  if (typeof v !== 'object') return v;
-  if (v instanceof Uint8Array) return Array.from(v);
-  if (v instanceof PickleGlobal) return { $class: v.$class };
-  // Pickles can be cyclic (memo references); JSON cannot.
-  if (ancestors.has(v)) throw bad('cyclic value where plain data was expected');
-  ancestors.add(v);
-  let out: unknown;
-  if (Array.isArray(v) || v instanceof Set) out = [...v].map((x) => toPlain(x, ancestors));
-  else if (v instanceof Map) {
-    const o: Record<string, unknown> = {};
-    for (const [k, val] of v) o[String(toPlain(k, ancestors))] = toPlain(val, ancestors);
-    out = o;
-  } else out = v.state instanceof Map ? toPlain(v.state, ancestors) : { $class: v.$class };
-  ancestors.delete(v);
-  return out;
-}
-
 /** Storage bytes by key, read (and CRC-checked) once each. */
 class Storages {
   private readonly cache = new Map<string, Uint8Array>();
@@ -75,7 +49,9 @@ class Storages {
     private readonly zip: ZipArchive,
     private readonly prefix: string,
   ) {
-    const bo = zip.has(`${prefix}byteorder`) ? new TextDecoder().decode(zip.read(`${prefix}byteorder`)).trim() : 'little';
+    const boEntry = zip.entries.get(`${prefix}byteorder`);
+    if (boEntry && boEntry.size > 16) throw bad('byteorder entry is too long');
+    const bo = boEntry ? new TextDecoder().decode(zip.read(`${prefix}byteorder`)).trim() : 'little';
     if (bo !== 'little' && bo !== 'big') throw bad(`unknown byteorder '${bo}'`);
     this.little = bo === 'little';
   }
@@ -95,11 +71,36 @@ interface Walk {
   storages: Storages;
   /** Modules on the current recursion path (cycle guard). */
   path: Set<PickleObject>;
+  /** Module visits so far (a module shared by k paths counts k times). */
+  visits: number;
+  /** Tensor entries so far, float or not. */
+  tensors: number;
+  /** Float elements read so far. */
+  elements: number;
 }
 
-/** Adds one module's parameters/buffers, then recurses into its children (state_dict order). */
-function walkModule(mod: PickleValue, prefix: string, w: Walk): void {
+/** Reads one state-dict entry, after the entry and element budgets are checked. */
+function addTensor(key: string, value: PickleValue, w: Walk): void {
+  if (++w.tensors > LIMITS.tensors) throw overLimit(`checkpoint has more than ${LIMITS.tensors} tensors (modules shared through many paths?)`);
+  const ref = tensorRef(value);
+  if (!ref) throw bad(`'${key}' is not a tensor`);
+  if (!isFloatDtype(ref.dtype)) return;
+  if (w.out.has(key)) throw bad(`duplicate state-dict entry '${key}'`);
+  // Budget first, then the storage read and the allocation.
+  w.elements += boundedNumel(ref.shape, LIMITS.tensorElements, `'${key}'`);
+  if (w.elements > LIMITS.totalElements) throw overLimit(`checkpoint tensors hold more than ${LIMITS.totalElements} elements`);
+  w.out.set(key, { shape: ref.shape, data: w.storages.tensor(ref) });
+}
+
+/**
+ * Adds one module's parameters/buffers, then recurses into its children (state_dict order). The
+ * recursion is at most LIMITS.moduleDepth deep and LIMITS.moduleVisits visits long: a DAG of shared
+ * modules can have exponentially many paths, and PyTorch would list each of them.
+ */
+function walkModule(mod: PickleValue, prefix: string, w: Walk, depth: number): void {
   if (!(mod instanceof PickleObject) || !(mod.state instanceof Map)) throw bad(`module '${prefix || '<root>'}' has no state`);
+  if (++w.visits > LIMITS.moduleVisits) throw overLimit(`checkpoint module tree has more than ${LIMITS.moduleVisits} module visits (modules shared through many paths?)`);
+  if (depth > LIMITS.moduleDepth) throw overLimit(`checkpoint modules are nested more than ${LIMITS.moduleDepth} levels deep`);
   // A module may be shared (listed twice, as in PyTorch) but must not contain itself.
   if (w.path.has(mod)) throw bad(`module '${prefix}' contains itself`);
   w.path.add(mod);
@@ -108,43 +109,53 @@ function walkModule(mod: PickleValue, prefix: string, w: Walk): void {
     const tensors = attr(mod, group);
     if (!(tensors instanceof Map)) continue;
     for (const [name, value] of tensors) {
-      if (value === null || typeof name !== 'string') continue;
+      if (value === null) continue;
+      if (typeof name !== 'string') throw bad(`module '${prefix || '<root>'}' has a ${group.slice(1, -1)} whose name is not a string`);
       if (group === '_buffers' && nonPersistent instanceof Set && nonPersistent.has(name)) continue;
-      const ref = tensorRef(value);
-      if (!ref) throw bad(`'${prefix}${name}' is not a tensor`);
-      if (isFloatDtype(ref.dtype)) w.out.set(prefix + name, { shape: ref.shape, data: w.storages.tensor(ref) });
+      addTensor(prefix + name, value, w);
     }
   }
   if (mod.$class.startsWith('torch.nn.modules.batchnorm.')) {
-    const eps = attr(mod, 'eps');
-    const momentum = attr(mod, 'momentum');
-    if (typeof eps !== 'number' || typeof momentum !== 'number') throw bad(`BatchNorm '${prefix}' lacks eps/momentum`);
-    w.bn.set(prefix.slice(0, -1), { eps, momentum });
+    const where = prefix.slice(0, -1);
+    w.bn.set(where, checkBn(attr(mod, 'eps'), attr(mod, 'momentum'), where, bad));
   }
   const children = attr(mod, '_modules');
   if (children instanceof Map) {
-    for (const [name, child] of children) if (child !== null) walkModule(child, `${prefix}${String(name)}.`, w);
+    for (const [name, child] of children) {
+      if (child === null) continue;
+      if (typeof name !== 'string') throw bad(`module '${prefix || '<root>'}' has a child whose name is not a string`);
+      walkModule(child, `${prefix}${name}.`, w, depth + 1);
+    }
   }
   w.path.delete(mod);
 }
 
-/** Class names as an array: from a dict {0: 'person', ...} or a list. */
+/** Class names as an array: from a dict {0: 'person', ...} or a list (at most LIMITS.nc). */
 function readNames(v: PickleValue | undefined): string[] {
-  if (Array.isArray(v)) return v.map(String);
-  if (!(v instanceof Map)) throw bad('model has no class names');
-  const names: string[] = [];
-  for (const [k, name] of v) {
-    if (typeof k !== 'number' || k < 0 || typeof name !== 'string') throw bad('model names are not {index: name}');
-    names[k] = name;
+  const size = Array.isArray(v) ? v.length : v instanceof Map ? v.size : -1;
+  if (size < 0) throw bad('model has no class names');
+  if (size > LIMITS.nc) throw overLimit(`model has ${size} class names, over the limit of ${LIMITS.nc}`);
+  const isName = (x: PickleValue): x is string | number => typeof x === 'string' || typeof x === 'number';
+  if (Array.isArray(v)) {
+    if (!v.every(isName)) throw bad('model names are not strings');
+    return v.map(String);
   }
-  if (names.length !== v.size) throw bad('model names have gaps');
+  const names: string[] = [];
+  for (const [k, name] of v as Map<PickleValue, PickleValue>) {
+    if (typeof k !== 'number' || !Number.isInteger(k) || k < 0 || k >= size || !isName(name)) throw bad('model names are not {index: name}');
+    names[k] = String(name);
+  }
+  if (Object.keys(names).length !== size) throw bad('model names have gaps');
   return names;
 }
 
 function readStride(v: PickleValue | undefined, storages: Storages): number[] {
   const ref = tensorRef(v ?? null);
-  if (ref) return Array.from(storages.tensor(ref));
-  if (Array.isArray(v) && v.every((x) => typeof x === 'number')) return v as number[];
+  if (ref) {
+    if (boundedNumel(ref.shape, LIMITS.strides, 'model stride') === 0) throw bad('model stride is empty');
+    return checkStride(Array.from(storages.tensor(ref)), bad);
+  }
+  if (Array.isArray(v) && v.every((x) => typeof x === 'number')) return checkStride(v as number[], bad);
   throw bad('model has no stride');
 }
 
@@ -165,18 +176,22 @@ function readMeta(root: Map<PickleValue, PickleValue>): Checkpoint['meta'] {
 function findPickle(zip: ZipArchive): string {
   const pkls = zip.names().filter((n) => n.endsWith('data.pkl') && n.split('/').length === 2);
   if (pkls.length !== 1) throw bad(pkls.length === 0 ? 'no data.pkl in the zip (not a torch.save file)' : 'several data.pkl entries in the zip');
+  const size = zip.entries.get(pkls[0])?.size ?? 0;
+  if (size > LIMITS.pickleBytes) throw overLimit(`data.pkl is ${size} bytes, over the ${LIMITS.pickleBytes}-byte limit`);
   return pkls[0].slice(0, -'data.pkl'.length);
 }
 
-/**
- * Reads a `.pt` checkpoint from memory. Uses `ema` when present, else `model` (as Ultralytics).
- * Throws UNSAFE_PICKLE for foreign globals, BAD_CHECKPOINT for anything malformed.
- *
- * @example
- * const ck = readCheckpoint(new Uint8Array(await (await fetch(url)).arrayBuffer()));
- * ck.stateDict.get('model.0.c.weight'); // { shape: [16, 3, 3, 3], data: Float32Array }
- */
-export function readCheckpoint(bytes: Uint8Array): Checkpoint {
+/** The model's yaml, names and nc, checked against each other and the limits. */
+function readHeader(model: PickleObject): Pick<Checkpoint, 'yaml' | 'names' | 'nc'> {
+  const yaml = toPlain(attr(model, 'yaml'));
+  if (!yaml || typeof yaml !== 'object' || Array.isArray(yaml)) throw bad('model has no yaml layer table');
+  const names = readNames(attr(model, 'names'));
+  const yamlNc = (yaml as Record<string, unknown>).nc;
+  const nc = checkClasses(typeof yamlNc === 'number' ? yamlNc : names.length, names, bad);
+  return { yaml: yaml as Record<string, unknown>, names, nc };
+}
+
+function parse(bytes: Uint8Array): Checkpoint {
   if (bytes.length >= 2 && bytes[0] === 0x80) {
     throw bad('legacy (pre-zip) torch.save format is not supported; re-save it with torch >= 1.6');
   }
@@ -187,14 +202,26 @@ export function readCheckpoint(bytes: Uint8Array): Checkpoint {
   const ema = root.get('ema');
   const model = ema !== undefined && ema !== null ? ema : root.get('model');
   if (!(model instanceof PickleObject)) throw bad("checkpoint has neither 'ema' nor 'model'");
+  // Small metadata first, so a hostile header fails before any tensor is read.
+  const header = readHeader(model);
+  const meta = readMeta(root);
   const storages = new Storages(zip, prefix);
-  const w: Walk = { out: new Map(), bn: new Map(), storages, path: new Set() };
-  walkModule(model, '', w);
-  const yaml = toPlain(attr(model, 'yaml'));
-  if (!yaml || typeof yaml !== 'object' || Array.isArray(yaml)) throw bad('model has no yaml layer table');
-  const names = readNames(attr(model, 'names'));
-  const yamlNc = (yaml as Record<string, unknown>).nc;
-  const nc = typeof yamlNc === 'number' ? yamlNc : names.length;
-  if (nc !== names.length) throw bad(`model has nc=${nc} but ${names.length} class names`);
-  return { stateDict: w.out, nc, names, stride: readStride(attr(model, 'stride'), storages), yaml: yaml as Record<string, unknown>, bn: w.bn, meta: readMeta(root) };
+  const w: Walk = { out: new Map(), bn: new Map(), storages, path: new Set(), visits: 0, tensors: 0, elements: 0 };
+  walkModule(model, '', w, 0);
+  const stride = readStride(attr(model, 'stride'), storages);
+  checkWeights(w.out, bad);
+  return { stateDict: w.out, nc: header.nc, names: header.names, stride, yaml: header.yaml, bn: w.bn, meta };
+}
+
+/**
+ * Reads a `.pt` checkpoint from memory. Uses `ema` when present, else `model` (as Ultralytics).
+ * Throws only LeyoloErrors: UNSAFE_PICKLE for foreign globals, BAD_CHECKPOINT for anything malformed
+ * (bad offsets/strides, NaN weights, eps <= 0, ...), LIMIT_EXCEEDED past {@link LIMITS}.
+ *
+ * @example
+ * const ck = readCheckpoint(new Uint8Array(await (await fetch(url)).arrayBuffer()));
+ * ck.stateDict.get('model.0.c.weight'); // { shape: [16, 3, 3, 3], data: Float32Array }
+ */
+export function readCheckpoint(bytes: Uint8Array): Checkpoint {
+  return guardSync('reading the checkpoint', () => parse(bytes));
 }

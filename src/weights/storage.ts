@@ -4,7 +4,7 @@
  * Storage offsets and strides are honoured (Detect's `anchors` is stored transposed).
  */
 import { LeyoloError } from '../errors.js';
-import { numel } from '../tensor.js';
+import { boundedNumel, LIMITS, overLimit } from './limits.js';
 import { PickleGlobal, PickleObject, type PickleValue } from './pickle.js';
 
 /** Element type of a torch storage class. */
@@ -65,20 +65,32 @@ export function halfToFloatTable(): Float32Array {
   return (halfTable = t);
 }
 
+/** A non-negative integer that a float64 holds exactly (NaN, 1.5, -1, 2^60 and bigints are not). */
+const isIndex = (x: unknown): x is number => typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
+
 function ints(v: PickleValue, what: string): number[] {
-  if (!Array.isArray(v) || !v.every((x) => typeof x === 'number' && Number.isInteger(x) && x >= 0)) throw bad(`tensor ${what} is not a tuple of integers`);
+  if (!Array.isArray(v)) throw bad(`tensor ${what} is not a tuple of integers`);
+  if (v.length > LIMITS.rank) throw overLimit(`tensor ${what} has ${v.length} dimensions, over the limit of ${LIMITS.rank}`);
+  if (!v.every(isIndex)) throw bad(`tensor ${what} is not a tuple of non-negative integers`);
   return v as number[];
 }
 
 /**
- * Parses a tensor or parameter record; returns null for values that are not tensors.
+ * Parses a tensor or parameter record; returns null for values that are not tensors. Offsets,
+ * sizes and strides must be non-negative safe integers (BAD_CHECKPOINT otherwise); their consistency
+ * with the storage is checked by {@link readTensor} before anything is allocated.
  *
  * @example
  * tensorRef(params.get('weight')); // { dtype: 'f16', key: '0', offset: 0, shape: [16, 3, 3, 3], strides: [27, 9, 3, 1] }
  */
 export function tensorRef(v: PickleValue): TensorRef | null {
   if (!(v instanceof PickleObject)) return null;
-  if (v.$class.startsWith('torch._utils._rebuild_parameter')) return tensorRef(v.args[0]);
+  // A parameter wraps exactly one tensor record (no recursion: a chain of wrappers is refused).
+  if (v.$class.startsWith('torch._utils._rebuild_parameter')) {
+    const inner = v.args[0];
+    if (!(inner instanceof PickleObject) || inner.$class !== 'torch._utils._rebuild_tensor_v2') throw bad('parameter record does not wrap a tensor');
+    return tensorRef(inner);
+  }
   if (v.$class !== 'torch._utils._rebuild_tensor_v2') return null;
   const [pidRec, offset, size, stride] = v.args;
   const pid = pidRec instanceof PickleObject && pidRec.$class === '$persistent_id' ? pidRec.args[0] : null;
@@ -87,7 +99,7 @@ export function tensorRef(v: PickleValue): TensorRef | null {
   }
   const info = STORAGE_DTYPES[pid[1].name];
   if (!info) throw bad(`unsupported storage type torch.${pid[1].name}`);
-  if (typeof offset !== 'number') throw bad('tensor storage offset is not an integer');
+  if (!isIndex(offset)) throw bad(`tensor storage offset ${String(offset)} is not a non-negative integer`);
   const shape = ints(size, 'size');
   const strides = ints(stride, 'stride');
   if (shape.length !== strides.length) throw bad('tensor size and stride differ in rank');
@@ -129,19 +141,40 @@ function reader(bytes: Uint8Array, dtype: StorageDtype, little: boolean): (i: nu
 }
 
 /**
+ * Element count of `ref` after checking it against its storage of `storageBytes` bytes: at most
+ * {@link LIMITS}.tensorElements elements, every element inside the storage, and no more elements than
+ * the storage holds (an expanded, stride-0 view of a few bytes must not become a huge array).
+ * The extent sum stops growing once it passes the storage, so huge strides cannot overflow it.
+ *
+ * @example
+ * checkedNumel({ dtype: 'f16', key: '0', offset: 0, shape: [16, 3, 3, 3], strides: [27, 9, 3, 1] }, 864); // 432
+ */
+export function checkedNumel(ref: TensorRef, storageBytes: number): number {
+  const n = boundedNumel(ref.shape, LIMITS.tensorElements, `tensor of storage ${ref.key}`);
+  if (n === 0) return 0;
+  const elems = Math.floor(storageBytes / itemSize(ref.dtype));
+  if (n > elems) throw bad(`tensor of shape [${ref.shape.join(', ')}] has more elements than its storage ${ref.key} (${elems})`);
+  // Last element = offset + sum((size - 1) * stride): each term is checked before it is added.
+  let last = ref.offset;
+  for (let d = 0; d < ref.shape.length && last < elems; d++) {
+    if (ref.shape[d] > 1) last += ref.strides[d] >= elems ? elems : (ref.shape[d] - 1) * ref.strides[d];
+  }
+  if (last >= elems) throw bad(`tensor data (offset ${ref.offset}, shape [${ref.shape.join(', ')}], strides [${ref.strides.join(', ')}]) out of range of storage ${ref.key} (${elems} elements)`);
+  return n;
+}
+
+/**
  * Dense row-major float32 copy of the tensor `ref` whose storage bytes are `storage`.
  * `little` is the checkpoint's byte order (the zip's `byteorder` entry, default little).
+ * The view is validated by {@link checkedNumel} before the output is allocated.
  *
  * @example
  * const w = readTensor(ref, zip.read(`archive/data/${ref.key}`)); // Float32Array of numel(ref.shape)
  */
 export function readTensor(ref: TensorRef, storage: Uint8Array, little = true): Float32Array {
-  const n = numel(ref.shape);
+  const n = checkedNumel(ref, storage.length);
   const out = new Float32Array(n);
   if (n === 0) return out;
-  let maxIndex = ref.offset;
-  for (let d = 0; d < ref.shape.length; d++) maxIndex += (ref.shape[d] - 1) * ref.strides[d];
-  if ((maxIndex + 1) * itemSize(ref.dtype) > storage.length) throw bad(`tensor data out of range of storage ${ref.key}`);
   if (ref.dtype === 'f16' && little && isContiguous(ref)) return halfRun(storage, ref.offset, out);
   const get = reader(storage, ref.dtype, little);
   if (isContiguous(ref)) {

@@ -6,6 +6,7 @@
  */
 import { inflateSync } from 'fflate';
 import { LeyoloError } from '../errors.js';
+import { LIMITS, overLimit } from './limits.js';
 
 /** One central-directory entry; `dataOffset` is resolved lazily from the local header. */
 export interface ZipEntry {
@@ -39,12 +40,13 @@ function u64(view: DataView, at: number): number {
 
 let crcTables: Uint32Array[] | undefined;
 /**
- * Standard CRC-32 (poly 0xEDB88320), slicing-by-4, used to detect corrupted entries.
+ * Standard CRC-32 (poly 0xEDB88320), slicing-by-4, used to detect corrupted entries. `prev` continues
+ * a CRC over data split in parts: crc32(b, crc32(a)) === crc32(a + b).
  *
  * @example
  * crc32(new TextEncoder().encode('123456789')); // 0xcbf43926
  */
-export function crc32(data: Uint8Array): number {
+export function crc32(data: Uint8Array, prev = 0): number {
   if (!crcTables) {
     const t0 = new Uint32Array(256);
     for (let n = 0; n < 256; n++) {
@@ -56,7 +58,7 @@ export function crc32(data: Uint8Array): number {
     for (let j = 1; j < 4; j++) crcTables.push(Uint32Array.from(t0, (_, n) => (crcTables![j - 1][n] >>> 8) ^ t0[crcTables![j - 1][n] & 0xff]));
   }
   const [t0, t1, t2, t3] = crcTables;
-  let c = 0xffffffff;
+  let c = ~prev;
   let i = 0;
   // Four bytes per step: table t_k advances the CRC of a byte followed by k zero bytes.
   for (const end = data.length - 3; i < end; i += 4) {
@@ -99,10 +101,16 @@ function applyZip64(view: DataView, extra: number, extraEnd: number, e: ZipEntry
     const id = view.getUint16(p, true);
     const len = view.getUint16(p + 2, true);
     if (id === 0x0001) {
+      // Each 8-byte field must lie inside this extra block (a bad length must not read past it).
+      const end = Math.min(p + 4 + len, extraEnd);
       let q = p + 4;
-      if (e.size === U32_MAX) (e.size = u64(view, q)), (q += 8);
-      if (e.compressedSize === U32_MAX) (e.compressedSize = u64(view, q)), (q += 8);
-      if (e.localHeaderOffset === U32_MAX) e.localHeaderOffset = u64(view, q);
+      const next = (): number => {
+        if (q + 8 > end) throw bad('zip: truncated zip64 extra field');
+        return (q += 8), u64(view, q - 8);
+      };
+      if (e.size === U32_MAX) e.size = next();
+      if (e.compressedSize === U32_MAX) e.compressedSize = next();
+      if (e.localHeaderOffset === U32_MAX) e.localHeaderOffset = next();
     }
     p += 4 + len;
   }
@@ -118,11 +126,14 @@ function applyZip64(view: DataView, extra: number, extraEnd: number, e: ZipEntry
 export class ZipArchive {
   readonly entries = new Map<string, ZipEntry>();
   private readonly view: DataView;
+  /** Bytes inflated so far (deflated entries), bounded by LIMITS.inflatedBytes. */
+  private inflated = 0;
 
   constructor(private readonly bytes: Uint8Array) {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     if (bytes.length < 22) throw bad('not a zip archive (file too short)');
     const [offset, size, count] = findCentralDirectory(bytes, this.view);
+    if (count > LIMITS.zipEntries) throw overLimit(`zip: ${count} entries, over the limit of ${LIMITS.zipEntries}`);
     const dec = new TextDecoder();
     let p = offset;
     const end = offset + size;
@@ -141,6 +152,8 @@ export class ZipArchive {
         localHeaderOffset: this.view.getUint32(p + 42, true),
       };
       applyZip64(this.view, p + 46 + nameLen, p + 46 + nameLen + extraLen, e);
+      // Two entries of one name would let the second silently replace the first.
+      if (this.entries.has(e.name)) throw bad(`zip: duplicate entry '${e.name}'`);
       this.entries.set(e.name, e);
       p += 46 + nameLen + extraLen + commentLen;
     }
@@ -170,10 +183,13 @@ export class ZipArchive {
     let out: Uint8Array;
     if (e.method === 0) out = raw;
     else if (e.method === 8) {
+      // The declared size is allocated up front: bound it before trusting it.
+      if (e.size > LIMITS.inflatedBytes - this.inflated) throw overLimit(`zip: entry '${name}' inflates to ${e.size} bytes, over the ${LIMITS.inflatedBytes}-byte limit`);
+      this.inflated += e.size;
       try {
         out = inflateSync(raw, { out: new Uint8Array(e.size) });
-      } catch {
-        throw bad(`zip: cannot inflate entry '${name}'`);
+      } catch (err) {
+        throw new LeyoloError('BAD_CHECKPOINT', `zip: cannot inflate entry '${name}'`, bad('').hint, { cause: err });
       }
     } else throw bad(`zip: entry '${name}' uses unsupported compression method ${e.method}`);
     if (out.length !== e.size) throw bad(`zip: entry '${name}' has wrong size`);

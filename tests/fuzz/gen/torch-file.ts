@@ -60,6 +60,19 @@ export class Bytes {
 
 const enc = new TextEncoder();
 
+/** Bytes and byte arrays concatenated (no per-byte JS arrays: hostile snippets are megabytes). */
+export function cat(xs: readonly (number | Uint8Array)[]): Uint8Array {
+  let n = 0;
+  for (const x of xs) n += typeof x === 'number' ? 1 : x.length;
+  const out = new Uint8Array(n);
+  let p = 0;
+  for (const x of xs) {
+    if (typeof x === 'number') out[p++] = x;
+    else out.set(x, (p += x.length) - x.length);
+  }
+  return out;
+}
+
 /** Opcode helpers (protocol 2 plus BINBYTES), all little pieces of a pickle. */
 export const op = {
   proto: (): number[] => [0x80, 2],
@@ -273,3 +286,4 @@ export function tensorRecord(root: Map<PickleValue, PickleValue>, path: string, 
   if (!(v instanceof PickleObject)) throw new Error(`no tensor ${path}.${name}`);
   return v.$class.startsWith('torch._utils._rebuild_parameter') ? (v.args[0] as PickleObject) : v;
 }
+
