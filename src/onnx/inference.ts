@@ -10,8 +10,10 @@ import type { BnSettings } from './fold.js';
 import { appendDecode } from './decode.js';
 import type { LevelShape } from './decode.js';
 import { Graph, attr, serializeModel } from './ir.js';
+import type { AttrValue } from './ir.js';
 import type { ConvUnit, ResolvedLayer, ResolvedModel } from '../model/resolve.js';
-import { usedLayers } from '../model/resolve.js';
+import { walkModel } from '../model/walk.js';
+import type { WalkOps } from '../model/walk.js';
 import type { StateDict } from '../tensor.js';
 
 export interface InferenceGraphOptions {
@@ -36,16 +38,27 @@ export interface InferenceGraphOptions {
 const dim = (v: number | 'dynamic' | undefined, sym: string, dflt: number | string): number | string =>
   v === 'dynamic' ? sym : v ?? dflt;
 
-/** What every emitter needs: the graph, the weights, BN settings and the SiLU form. */
-interface Emit {
-  g: Graph;
-  sd: StateDict;
-  bn: BnSettings;
-  silu: 'sigmoid' | 'tanh';
-}
+/**
+ * ONNX attributes shared with the training graphs: a conv unit's Conv, an SPPF MaxPool (k x k,
+ * stride 1, padding k // 2: shape kept) and nn.Upsample(mode='nearest') as Resize (source pixel floor(y / s)).
+ *
+ * @example
+ * g.op('MaxPool', [x], onnxAttrs.pool(5), 'model.14.m0');
+ */
+export const onnxAttrs = {
+  conv: (u: ConvUnit): Record<string, AttrValue> => ({
+    kernel_shape: attr.ints([u.k, u.k]), strides: attr.ints([u.s, u.s]), pads: attr.ints([u.pad, u.pad, u.pad, u.pad]),
+    group: attr.int(u.groups), dilations: attr.ints([1, 1]),
+  }),
+  pool: (k: number): Record<string, AttrValue> => ({ kernel_shape: attr.ints([k, k]), strides: attr.ints([1, 1]), pads: attr.ints(Array<number>(4).fill(k >> 1)) }),
+  nearest: { mode: attr.string('nearest'), coordinate_transformation_mode: attr.string('asymmetric'), nearest_mode: attr.string('floor') },
+};
+
+/** What the conv emitter needs: the graph, the weights, BN settings and the SiLU form. */
+type Emit = { g: Graph; sd: StateDict; bn: BnSettings; silu: 'sigmoid' | 'tanh' };
 
 /**
- * Conv (folded) + optional SiLU. Returns the output name. SiLU 'tanh': x sigmoid(x) = h (1 + tanh h)
+ * Conv (BN folded) + optional SiLU. Returns the output name. SiLU 'tanh': x sigmoid(x) = h (1 + tanh h)
  * with h = x / 2, the halving folded into the conv's weights and bias (a power of two: exact).
  */
 function emitConv(e: Emit, x: string, u: ConvUnit): string {
@@ -55,10 +68,7 @@ function emitConv(e: Emit, x: string, u: ConvUnit): string {
   const base = u.weight.replace(/\.weight$/, '');
   const w = g.constF(`${base}.w`, [u.cOut, u.cIn / u.groups, u.k, u.k], half ? weight.map((v) => v * 0.5) : weight);
   const b = g.constF(`${base}.b`, [u.cOut], half ? bias.map((v) => v * 0.5) : bias);
-  const y = g.op('Conv', [x, w, b], {
-    kernel_shape: attr.ints([u.k, u.k]), strides: attr.ints([u.s, u.s]), pads: attr.ints([u.pad, u.pad, u.pad, u.pad]),
-    group: attr.int(u.groups), dilations: attr.ints([1, 1]),
-  }, `${base}.conv`);
+  const y = g.op('Conv', [x, w, b], onnxAttrs.conv(u), `${base}.conv`);
   if (!u.act) return y;
   if (half) {
     const t = g.op('Tanh', [y], {}, `${base}.tanh`);
@@ -68,54 +78,17 @@ function emitConv(e: Emit, x: string, u: ConvUnit): string {
   return g.op('Mul', [y, s], {}, `${base}.silu`);
 }
 
-function emitChain(e: Emit, x: string, units: ConvUnit[]): string {
-  let y = x;
-  for (const u of units) y = emitConv(e, y, u);
-  return y;
-}
-
-function emitSppf(e: Emit, x: string, l: ResolvedLayer): string {
+/** The walker's primitives as inference ops (values named `model.<i>.<what>`). */
+function inferenceOps(e: Emit): WalkOps<string> {
   const { g } = e;
-  const k = l.kernel ?? 5;
-  const p = Math.floor(k / 2);
-  const y0 = emitConv(e, x, l.convs[0]);
-  const pool = { kernel_shape: attr.ints([k, k]), strides: attr.ints([1, 1]), pads: attr.ints([p, p, p, p]) };
-  const y1 = g.op('MaxPool', [y0], pool, `model.${l.index}.m0`);
-  const y2 = g.op('MaxPool', [y1], pool, `model.${l.index}.m1`);
-  const y3 = g.op('MaxPool', [y2], pool, `model.${l.index}.m2`);
-  const c = g.op('Concat', [y0, y1, y2, y3], { axis: attr.int(1) }, `model.${l.index}.cat`);
-  return emitConv(e, c, l.convs[1]);
-}
-
-function emitLayer(e: Emit, l: ResolvedLayer, ins: string[]): string {
-  const { g } = e;
-  const x = ins[0];
-  switch (l.kind) {
-    case 'mn_conv':
-      return emitConv(e, x, l.convs[0]);
-    case 'MobileNetV3_BLOCK': {
-      const y = emitChain(e, x, l.convs);
-      return l.residual ? g.op('Add', [x, y], {}, `model.${l.index}.add`) : y;
-    }
-    case 'SPPF':
-      return emitSppf(e, x, l);
-    case 'Upsample': {
-      const scale = l.row.kind === 'Upsample' ? l.row.scale : 2;
-      const scales = g.constF(`model.${l.index}.scales`, [4], [1, 1, scale, scale]);
-      return g.op('Resize', [x, '', scales], {
-        mode: attr.string('nearest'), coordinate_transformation_mode: attr.string('asymmetric'), nearest_mode: attr.string('floor'),
-      }, `model.${l.index}.resize`);
-    }
-    case 'Concat':
-      return g.op('Concat', ins, { axis: attr.int(1) }, `model.${l.index}.cat`);
-    case 'Detect':
-      throw new LeyoloError('RUNTIME', 'Detect is emitted by emitDetect', '');
-  }
-}
-
-/** Per level: box branch [B, 64, h, w] and class branch [B, nc, h, w]. */
-function emitDetect(e: Emit, l: ResolvedLayer, ins: string[]): { box: string; cls: string }[] {
-  return (l.branches ?? []).map((b, i) => ({ box: emitChain(e, ins[i], b.box), cls: emitChain(e, ins[i], b.cls) }));
+  const at = (l: ResolvedLayer, what: string): string => `model.${l.index}.${what}`;
+  return {
+    conv: (x, u) => emitConv(e, x, u),
+    add: (x, y, l) => g.op('Add', [x, y], {}, at(l, 'add')),
+    maxPool: (x, k, l, i) => g.op('MaxPool', [x], onnxAttrs.pool(k), at(l, `m${i}`)),
+    upsample: (x, s, l) => g.op('Resize', [x, '', g.constF(at(l, 'scales'), [4], [1, 1, s, s])], onnxAttrs.nearest, at(l, 'resize')),
+    concat: (xs, l) => g.op('Concat', xs, { axis: attr.int(1) }, at(l, 'cat')),
+  };
 }
 
 /**
@@ -149,24 +122,19 @@ export function inferenceGraph(m: ResolvedModel, weights: StateDict, bn: BnSetti
   }
   const g = new Graph(`leyolo-${m.scale}`);
   g.input('images', 'float32', [B, 3, H, W]);
-  const out = new Map<number, string>([[-1, 'images']]);
-  const e: Emit = { g, sd: weights, bn, silu: opts.silu ?? 'sigmoid' };
-  let branches: { box: string; cls: string }[] = [];
-  for (const l of usedLayers(m)) {
-    const ins = l.from.map((f) => out.get(f) ?? 'images');
-    if (l.kind === 'Detect') branches = emitDetect(e, l, ins);
-    else out.set(l.index, emitLayer(e, l, ins));
-  }
+  const ops = inferenceOps({ g, sd: weights, bn, silu: opts.silu ?? 'sigmoid' });
+  const side = (v: number | string, s: number): number | null => (typeof v === 'number' ? v / s : null);
   const no = 4 * m.regMax + m.nc;
-  const levels: LevelShape[] = branches.map((b, i) => {
+  // Raw heads p3/p4/p5 [B, no, h, w] = concat(box, cls) per level, only when asked for (the decode reads the branches).
+  if (heads) {
+    ops.head = (box, cls, i) => {
+      const name = g.op('Concat', [box, cls], { axis: attr.int(1) }, `p${i + 3}`);
+      return g.output(name, 'float32', [B, no, side(H, m.strides[i]) ?? `${name}_h`, side(W, m.strides[i]) ?? `${name}_w`]);
+    };
+  }
+  const levels: LevelShape[] = walkModel(m, 'images', ops).levels.map(({ box, cls }, i) => {
     const s = m.strides[i];
-    return { ...b, stride: s, h: typeof H === 'number' ? H / s : null, w: typeof W === 'number' ? W / s : null };
-  });
-  // Raw heads p3/p4/p5 = concat(box, cls) per level, only when asked for (the decode reads the branches).
-  levels.forEach((l, i) => {
-    if (!heads) return;
-    const name = g.op('Concat', [l.box, l.cls], { axis: attr.int(1) }, `p${i + 3}`);
-    g.output(name, 'float32', [B, no, l.h ?? `${name}_h`, l.w ?? `${name}_w`]);
+    return { box, cls, stride: s, h: side(H, s), w: side(W, s) };
   });
   if (decode) {
     const n = levels.every((l) => l.h !== null && l.w !== null) ? levels.reduce((a, l) => a + (l.h ?? 0) * (l.w ?? 0), 0) : 'anchors';

@@ -137,9 +137,10 @@ class Backward {
       case 'SPPF':
         return this.sppf(rec, dOut);
       case 'Upsample': {
-        // nearest x2: each input pixel feeds a 2x2 block, so dx = 4 * avgpool2x2(dy) (exact: power of 2).
-        const p = this.g.op('AveragePool', [dOut], { kernel_shape: attr.ints([2, 2]), strides: attr.ints([2, 2]) }, `${rec.out}:gpool`);
-        return this.add(x, this.g.op('Mul', [p, this.g.constF(`${rec.out}:four`, [], [4])], {}, `${rec.out}:gup`));
+        // nearest x s: each input pixel feeds an s x s block, so dx = s^2 avgpool_s(dy) (exact: s is a power of 2).
+        const s = (this.shapes.get(rec.out) ?? [])[2] / (this.shapes.get(x) ?? [])[2];
+        const p = this.g.op('AveragePool', [dOut], { kernel_shape: attr.ints([s, s]), strides: attr.ints([s, s]) }, `${rec.out}:gpool`);
+        return this.add(x, this.g.op('Mul', [p, this.g.constF(`${rec.out}:four`, [], [s * s])], {}, `${rec.out}:gup`));
       }
       case 'Concat':
         return this.split(rec.ins, dOut, `${rec.out}:gsplit`);

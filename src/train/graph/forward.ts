@@ -8,11 +8,16 @@
  *   so is the raw conv output z of the units `savesZ` selects (none by default).
  * - `recompute` (inside the backward graph): the activations are rebuilt with BN statistics replaced
  *   by the saved batch mean/var (no statistics pass); convs are redone unless their z was saved.
+ * The network is routed by the shared walker (src/model/walk.ts, also used by the inference graph);
+ * this file only says what each primitive becomes and records what the backward needs.
  */
 import type { ConvUnit, ResolvedLayer, ResolvedModel } from '../../model/resolve.js';
 import type { BnSettings } from '../../onnx/fold.js';
 import { Graph, attr } from '../../onnx/ir.js';
 import type { AttrValue } from '../../onnx/ir.js';
+import { onnxAttrs } from '../../onnx/inference.js';
+import { walkModel } from '../../model/walk.js';
+import type { Walk, WalkOps } from '../../model/walk.js';
 import { LeyoloError } from '../../errors.js';
 import { batchMean, batchVar, bnSetting, savedZ } from './names.js';
 import { dwConvNchwc, useNchwcDw } from './depthwise.js';
@@ -39,6 +44,7 @@ export interface LayerRecord {
   ins: string[];
   out: string;
   units: UnitRecord[];
+  /** SPPF: per max-pool its output y and (recompute mode) its argmax indices, else ''. */
   pools?: { y: string; idx: string }[];
   /** Detect: per level the (box, cls) unit chains. */
   levels?: { box: UnitRecord[]; cls: UnitRecord[] }[];
@@ -46,8 +52,10 @@ export interface LayerRecord {
 
 export interface ForwardRecord {
   layers: LayerRecord[];
-  /** Head outputs per level (forward mode only). */
-  heads: string[];
+  /** Every conv unit in emission order. */
+  units: UnitRecord[];
+  /** Per Detect level the box and class branch outputs, and (forward mode only) the head p3..p5. */
+  levels: Walk<string>['levels'];
 }
 
 /** Shape bookkeeping: every emitted value's static shape. */
@@ -68,6 +76,10 @@ export function savesZ(u: ConvUnit): boolean {
 }
 
 export class ForwardEmitter {
+  /** What model() emitted, for its records: conv units by weight name, SPPF pools by layer index. */
+  private readonly units = new Map<string, UnitRecord>();
+  private readonly pools = new Map<number, { y: string; idx: string }[]>();
+
   constructor(
     readonly g: Graph,
     readonly mode: EmitMode,
@@ -109,10 +121,7 @@ export class ForwardEmitter {
       const name = saved ? savedZ(u.weight) : `${base}:conv`;
       z = this.set(useNchwcDw(u, this.blk)
         ? dwConvNchwc(this.g, x, w, b, { c: u.cOut, k: u.k, s: u.s, pad: u.pad, blk: this.blk }, name)
-        : this.g.op('Conv', b ? [x, w, b] : [x, w], {
-          kernel_shape: attr.ints([u.k, u.k]), strides: attr.ints([u.s, u.s]), pads: attr.ints([u.pad, u.pad, u.pad, u.pad]),
-          group: attr.int(u.groups), dilations: attr.ints([1, 1]),
-        }, name), zShape);
+        : this.g.op('Conv', b ? [x, w, b] : [x, w], onnxAttrs.conv(u), name), zShape);
     } else if (saved) {
       z = this.input(savedZ(u.weight), zShape);
     } else {
@@ -165,110 +174,58 @@ export class ForwardEmitter {
     return [outs[0], outs[1], outs[2]];
   }
 
-  chain(x: string, units: ConvUnit[]): UnitRecord[] {
-    const out: UnitRecord[] = [];
-    let y = x;
-    for (const u of units) {
-      const r = this.unit(y, u);
-      out.push(r);
-      y = r.a;
-    }
-    return out;
+  /** Channel concat with its static shape: [B, sum C_i, H, W]. */
+  private cat(xs: string[], name: string): string {
+    const sh = xs.map((i) => this.shape(i));
+    const c = sh.reduce((a, s) => a + s[1], 0);
+    return this.set(this.g.op('Concat', xs, { axis: attr.int(1) }, name), [sh[0][0], c, sh[0][2], sh[0][3]]);
   }
 
-  /** One non-Detect layer. */
-  layer(l: ResolvedLayer, ins: string[]): LayerRecord {
-    const x = ins[0];
-    const rec: LayerRecord = { layer: l, ins, out: '', units: [] };
-    switch (l.kind) {
-      case 'mn_conv':
-        rec.units = [this.unit(x, l.convs[0])];
-        rec.out = rec.units[0].a;
-        break;
-      case 'MobileNetV3_BLOCK': {
-        rec.units = this.chain(x, l.convs);
-        const y = rec.units[rec.units.length - 1].a;
-        rec.out = l.residual ? this.set(this.g.op('Add', [x, y], {}, `model.${l.index}:add`), this.shape(y)) : y;
-        break;
-      }
-      case 'SPPF':
-        this.sppf(l, x, rec);
-        break;
-      case 'Upsample': {
-        const scales = this.g.constF(`model.${l.index}:scales`, [4], [1, 1, 2, 2]);
+  /**
+   * The walker's primitives as training ops (values named `model.<i>:<what>`, static shapes recorded).
+   * Each conv unit's record goes to `units` (by weight name), each SPPF pool to `pools` (by layer);
+   * only the forward emits the heads p3..p5 (the recompute has no use for them).
+   */
+  private ops(): WalkOps<string> {
+    const { g, units, pools } = this;
+    const at = (l: ResolvedLayer, what: string): string => `model.${l.index}:${what}`;
+    const ops: WalkOps<string> = {
+      conv: (x, u) => {
+        const r = this.unit(x, u);
+        units.set(u.weight, r);
+        return r.a;
+      },
+      add: (x, y, l) => this.set(g.op('Add', [x, y], {}, at(l, 'add')), this.shape(y)),
+      maxPool: (x, k, l, i) => {
+        const name = at(l, `m${i}`);
+        // Recompute: also the argmax (flat NCHW indices) that the max-pool backward scatters dy to.
+        const [y, idx = ''] = g.node('MaxPool', [x], onnxAttrs.pool(k), { name, outputs: this.mode === 'recompute' ? [name, `${name}:idx`] : [name] });
+        pools.set(l.index, [...(pools.get(l.index) ?? []), { y: this.set(y, this.shape(x)), idx }]);
+        return y;
+      },
+      upsample: (x, s, l) => {
         const [B, C, H, W] = this.shape(x);
-        rec.out = this.set(this.g.op('Resize', [x, '', scales], {
-          mode: attr.string('nearest'), coordinate_transformation_mode: attr.string('asymmetric'), nearest_mode: attr.string('floor'),
-        }, `model.${l.index}:up`), [B, C, 2 * H, 2 * W]);
-        break;
-      }
-      case 'Concat': {
-        const sh = ins.map((i) => this.shape(i));
-        const c = sh.reduce((a, s) => a + s[1], 0);
-        rec.out = this.set(this.g.op('Concat', ins, { axis: attr.int(1) }, `model.${l.index}:cat`), [sh[0][0], c, sh[0][2], sh[0][3]]);
-        break;
-      }
-      case 'Detect':
-        throw new LeyoloError('RUNTIME', 'Detect is emitted by detect()', 'report a bug');
-    }
-    return rec;
+        const scales = g.constF(at(l, 'scales'), [4], [1, 1, s, s]);
+        return this.set(g.op('Resize', [x, '', scales], onnxAttrs.nearest, at(l, 'up')), [B, C, s * H, s * W]);
+      },
+      concat: (xs, l) => this.cat(xs, at(l, 'cat')),
+    };
+    if (this.mode === 'forward') ops.head = (box, cls, i) => this.cat([box, cls], `p${i + 3}`);
+    return ops;
   }
 
-  /** SPPF: cv1, three chained max-pools, concat, cv2. Recompute mode also emits the argmax indices. */
-  private sppf(l: ResolvedLayer, x: string, rec: LayerRecord): void {
-    const k = l.kernel ?? 5;
-    const p = Math.floor(k / 2);
-    const u0 = this.unit(x, l.convs[0]);
-    const pool = { kernel_shape: attr.ints([k, k]), strides: attr.ints([1, 1]), pads: attr.ints([p, p, p, p]) };
-    const sh = this.shape(u0.a);
-    rec.pools = [];
-    let y = u0.a;
-    for (let i = 0; i < 3; i++) {
-      const name = `model.${l.index}:m${i}`;
-      const outs = this.mode === 'recompute' ? [name, `${name}:idx`] : [name];
-      this.g.node('MaxPool', [y], pool, { name, outputs: outs });
-      rec.pools.push({ y: this.set(name, sh), idx: outs[1] ?? '' });
-      y = name;
-    }
-    const cat = this.set(this.g.op('Concat', [u0.a, ...rec.pools.map((q) => q.y)], { axis: attr.int(1) }, `model.${l.index}:cat`),
-      [sh[0], 4 * sh[1], sh[2], sh[3]]);
-    const u1 = this.unit(cat, l.convs[1]);
-    rec.units = [u0, u1];
-    rec.out = u1.a;
-  }
-
-  /** Detect: per level box and class chains; forward mode concatenates them into the head outputs. */
-  detect(l: ResolvedLayer, ins: string[]): { rec: LayerRecord; heads: string[] } {
-    const levels = (l.branches ?? []).map((b, i) => ({ box: this.chain(ins[i], b.box), cls: this.chain(ins[i], b.cls) }));
-    const heads = this.mode === 'forward'
-      ? levels.map((lv, i) => {
-        const box = lv.box[lv.box.length - 1].a;
-        const cls = lv.cls[lv.cls.length - 1].a;
-        const [B, cb, h, w] = this.shape(box);
-        return this.set(this.g.op('Concat', [box, cls], { axis: attr.int(1) }, `p${i + 3}`), [B, cb + this.shape(cls)[1], h, w]);
-      })
-      : [];
-    return { rec: { layer: l, ins, out: '', units: [], levels }, heads };
-  }
-
-  /** The whole model from `images` [B, 3, H, W]. */
+  /** The whole model from `images` [B, 3, H, W], routed by the shared walker (src/model/walk.ts). */
   model(m: ResolvedModel, images: string): ForwardRecord {
-    const out = new Map<number, string>([[-1, images]]);
-    const layers: LayerRecord[] = [];
-    let heads: string[] = [];
-    for (const l of m.layers) {
-      if (l.dead) continue;
-      const ins = l.from.map((f) => out.get(f) ?? images);
-      if (l.kind === 'Detect') {
-        const d = this.detect(l, ins);
-        layers.push(d.rec);
-        heads = d.heads;
-      } else {
-        const r = this.layer(l, ins);
-        layers.push(r);
-        out.set(l.index, r.out);
-      }
-    }
-    return { layers, heads };
+    const walk = walkModel(m, images, this.ops());
+    const rec = (u: ConvUnit): UnitRecord => {
+      const r = this.units.get(u.weight);
+      if (!r) throw new LeyoloError('INTERNAL', `training graph: conv '${u.weight}' was not emitted`, 'report a bug');
+      return r;
+    };
+    const layers = walk.layers.map(({ layer: l, ins, out }): LayerRecord => ({
+      layer: l, ins, out: out ?? '', units: l.kind === 'Detect' ? [] : l.convs.map(rec), pools: this.pools.get(l.index),
+      levels: l.branches?.map((b) => ({ box: b.box.map(rec), cls: b.cls.map(rec) })),
+    }));
+    return { layers, units: [...this.units.values()], levels: walk.levels };
   }
 }

@@ -48,16 +48,13 @@ export function forwardGraph(m: ResolvedModel, inputShape: number[], bnMode: BnM
   fwd.input('images', inputShape);
   const rec = fwd.model(m, 'images');
   const saved = g.outputs.map((o) => o.name);
-  const heads = rec.heads.map((name) => ({ name, shape: fwd.shape(name) }));
+  const heads = rec.levels.flatMap(({ head }) => (head === null ? [] : [{ name: head, shape: fwd.shape(head) }]));
   for (const h of heads) g.output(h.name, 'float32', h.shape);
   const softplus = softplusSums(g, rec, fwd);
+  // Same order as the saved `mean:` outputs: one per BN unit, in emission order.
   const bnStats = bnMode === 'train'
-    ? saved.filter((s) => s.startsWith('mean:')).map((s) => {
-      const bnName = s.slice('mean:'.length);
-      const z = rec.layers.flatMap((l) => [...l.units, ...(l.levels ?? []).flatMap((v) => [...v.box, ...v.cls])]).find((u) => u.unit.bn === bnName);
-      const [B, C, H, W] = z ? fwd.shape(z.z) : [0, 0, 0, 0];
-      return { bn: bnName, channels: C, n: B * H * W };
-    })
+    ? rec.units.flatMap(({ unit, z }) => (unit.bn ? [{ bn: unit.bn, shape: fwd.shape(z) }] : []))
+      .map(({ bn: b, shape: [B, C, H, W] }) => ({ bn: b, channels: C, n: B * H * W }))
     : [];
   return { graph: g, heads, saved, softplus, bnStats };
 }
@@ -68,9 +65,7 @@ export function forwardGraph(m: ResolvedModel, inputShape: number[], bnMode: BnM
  * largest cost of the loss). Summed per image (~nc H W <= 1e5 terms in float32) and then in float64 in TS.
  */
 function softplusSums(g: Graph, rec: ForwardRecord, fwd: ForwardEmitter): string[] {
-  const det = rec.layers.find((l) => l.levels);
-  return (det?.levels ?? []).map((lv, i) => {
-    const cls = lv.cls[lv.cls.length - 1].a;
+  return rec.levels.map(({ cls }, i) => {
     const [B] = fwd.shape(cls);
     // softplus(x) = relu(x) + log(1 + exp(-|x|)): ORT's own Softplus kernel is scalar (~28 ns per
     // element, measured), this form ~12 ns; the float32 sum agrees with the float64 value to ~1e-5.
