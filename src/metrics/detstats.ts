@@ -111,7 +111,7 @@ export class DetStats {
     }
     pred.forEach((p, i) => {
       this.tp.push(correct.subarray(i * T, (i + 1) * T));
-      this.conf.push(p.score);
+      this.conf.push(Math.fround(p.score)); // the official stats hold conf as a float32 tensor
       this.predCls.push(p.classId);
     });
   }

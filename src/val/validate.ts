@@ -7,6 +7,7 @@ import type { Dataset } from '../data/types.js';
 import { toCocoGt } from '../data/dataset.js';
 import { cocoEval, cocoSummary, DetStats, ConfusionMatrix, type CocoDet, type CocoGt, type CocoSummary, type DetResult } from '../metrics/index.js';
 import type { RgbImage } from '../image/types.js';
+import { pyRound, rectValShape } from '../image/letterbox.js';
 import { COCO80_TO_91, isCoco80 } from './coco-ids.js';
 
 /** Options of {@link validate}; defaults are Ultralytics' val defaults. */
@@ -44,21 +45,50 @@ const round = (x: number, d: number) => Math.round(x * 10 ** d) / 10 ** d;
 const f32 = Math.fround;
 
 /**
- * GT xyxy in original pixels the way Ultralytics' validator gets them: the label is denormalised with
- * the val-resized size (ceil(w0 * S / max), ceil(h0 * S / max)), then mapped back by `scale_boxes` with
- * the HEIGHT ratio as the gain for both axes, and clipped (float32, as torch does). Using the true
- * width instead moves coco128 mAP50-95 by ~4e-4.
+ * A YOLO label [cx, cy, w, h] (normalised) as the xyxy box in original pixels that Ultralytics 8.1.4's
+ * validator matches against, step by step in float32 as numpy 1.24 / torch compute it:
+ * load_image resizes to (rw, rh) = (min(ceil(w0 * r), S), min(ceil(h0 * r), S)), r = S / max(w0, h0);
+ * LetterBox denormalises with (rw, rh) and shifts by the HALF padding dw / 2, dh / 2 (41 px of padding:
+ * 20.5), while ratio_pad keeps the integer left/top = round(dw / 2 - 0.1) (20); Format renormalises by
+ * the input [H, W]; _prepare_batch multiplies back by [W, H] and scale_boxes subtracts left/top, divides
+ * by the HEIGHT ratio rh / h0 and clips. So on every image with odd padding the GT sits 0.5 / gain px
+ * right of (or below) the label: leaving that out moved mAP50-95 by up to 1e-3 (coco-mini-train@640).
+ * `input` is the letterboxed [H, W]: [S, S] for val, the rect-batch shape for rect val.
+ *
+ * @example
+ * valLabelXyxy({ width: 640, height: 427 }, 640, [0.5, 0.5, 0.2, 0.2]); // [256, 171.3, 384, 256.7]: the label's y 170.8..256.2 + 0.5
  */
-function labelXyxy(img: RgbImage, imgsz: number, b: readonly number[]): [number, number, number, number] {
-  const { width: w0, height: h0 } = img;
-  const r = imgsz / Math.max(w0, h0);
-  const [rw, rh] = r === 1 ? [w0, h0] : [Math.min(Math.ceil(w0 * r), imgsz), Math.min(Math.ceil(h0 * r), imgsz)];
+export function valLabelXyxy(
+  size: { readonly width: number; readonly height: number },
+  imgsz: number,
+  b: readonly number[],
+  input: readonly [number, number] = [imgsz, imgsz],
+): [number, number, number, number] {
+  const { width: w0, height: h0 } = size;
+  const r0 = imgsz / Math.max(w0, h0);
+  const [rw, rh] = r0 === 1 ? [w0, h0] : [Math.min(Math.ceil(w0 * r0), imgsz), Math.min(Math.ceil(h0 * r0), imgsz)];
+  const [H, W] = input;
+  // LetterBox(scaleup=False): r = 1 for val's shapes (one side already S, rect shapes are larger).
+  const r = Math.min(H / rh, W / rw, 1);
+  const dw = (W - pyRound(rw * r)) / 2;
+  const dh = (H - pyRound(rh * r)) / 2;
+  const [left, top] = [pyRound(dw - 0.1), pyRound(dh - 0.1)];
   const gain = f32(rh / h0);
+  // One axis: centre c, size s (normalised) -> [lo, hi] in original pixels.
+  const axis = (c: number, s: number, loaded: number, pad: number, shift: number, n: number, hi0: number): [number, number] => {
+    const half = f32(s / 2);
+    const lo = f32(f32(f32(f32(c - half) * loaded) * f32(r)) + pad); // LetterBox: xyxy, denormalise, scale, pad
+    const hi = f32(f32(f32(f32(c + half) * loaded) * f32(r)) + pad);
+    const inv = f32(1 / n);
+    const cn = f32(f32(f32(lo + hi) / 2) * inv); // Format: xywh, normalise by the input size
+    const sn = f32(f32(hi - lo) * inv);
+    const back = (v: number): number => Math.min(Math.max(f32(f32(f32(v * n) - shift) / gain), 0), hi0); // _prepare_batch
+    return [back(f32(cn - f32(sn / 2))), back(f32(cn + f32(sn / 2)))];
+  };
   const [cx, cy, w, h] = b.map(f32);
-  const clip = (v: number, hi: number) => Math.min(Math.max(v, 0), hi);
-  const x = (v: number) => clip(f32(f32(v * rw) / gain), w0);
-  const y = (v: number) => clip(f32(f32(v * rh) / gain), h0);
-  return [x(f32(cx - f32(w / 2))), y(f32(cy - f32(h / 2))), x(f32(cx + f32(w / 2))), y(f32(cy + f32(h / 2)))];
+  const [x1, x2] = axis(cx, w, rw, dw, left, W, w0);
+  const [y1, y2] = axis(cy, h, rh, dh, top, H, h0);
+  return [x1, y1, x2, y2];
 }
 
 /** One COCO results entry per detection (Ultralytics `pred_to_json` rounding). */
@@ -82,6 +112,8 @@ export async function validate<In>(model: Detector<In>, ds: Dataset, opts: Valid
   const detOpts = { conf: opts.conf ?? 0.001, iou: opts.iou ?? 0.7, maxDet: opts.maxDet ?? 300, multiLabel: true };
   const catIds = ds.categoryIds ?? (isCoco80(ds.names) ? COCO80_TO_91 : ds.names.map((_, i) => i));
   const stats = new DetStats();
+  const S = model.meta.imgsz;
+  const stride = model.meta.strides.reduce((a, b) => Math.max(a, b), 1); // the 'val-rect' letterbox stride (pipeline.ts)
   const confusion = new ConfusionMatrix(ds.names.length);
   const cocoResults: CocoDet[] = [];
   const sizes = new Map<string, { w: number; h: number }>();
@@ -109,7 +141,7 @@ export async function validate<In>(model: Detector<In>, ds: Dataset, opts: Valid
       const item = ds.items[idx];
       done.add(item.image);
       sizes.set(item.image, { w: img.width, h: img.height });
-      const gt = item.labels.map((l) => ({ classId: l.classId, box: labelXyxy(img, model.meta.imgsz, l.box) }));
+      const gt = item.labels.map((l) => ({ classId: l.classId, box: valLabelXyxy(img, S, l.box, opts.rect ? rectValShape(img.width, img.height, S, stride) : [S, S]) }));
       stats.add(out[k], gt);
       confusion.add(out[k], gt);
       cocoResults.push(...toCocoDets(item.cocoImageId ?? idx + 1, out[k], catIds));
