@@ -126,6 +126,7 @@ export async function run(argv: string[]): Promise<void> {
   let bar: Progress | undefined;
   const res = await train({ scale, ck }, { train: trainDs, val: valDs }, cfg, { dir, resume: Boolean(resumeDir), args: { data: args.data, images: args.images, weights: args.weights } }, {
     shouldStop: () => stop,
+    onProblem: (p) => void process.stderr.write(`\nwarning: ${p.file}: ${p.reason} (does not decode any more: trained on as a blank background image)\n`),
     onEpochStart: (s) => { bar = new Progress(`epoch ${s.epoch + 1}/${cfg.epochs}`, s.batches, 'batch'); },
     onBatchEnd: (s) => {
       bar?.tick(1, `box ${s.items.box.toFixed(3)} cls ${s.items.cls.toFixed(3)} dfl ${s.items.dfl.toFixed(3)} ${s.imgPerS.toFixed(1)} img/s`);

@@ -4,7 +4,7 @@ import type { LetterboxInfo } from '../image/types.js';
 import { collate } from './collate.js';
 import type { TrainBatch } from './collate.js';
 import { Rng } from './rng.js';
-import { buildTrainSample } from './sample.js';
+import { buildTrainSample, drainSampleProblems } from './sample.js';
 import type { TrainSampleOptions } from './sample.js';
 import type { Dataset } from './types.js';
 
@@ -19,7 +19,8 @@ export async function buildTrainBatch(ds: Dataset, indices: readonly number[], o
   const rng = new Rng(seed);
   const samples = [];
   for (const i of indices) samples.push(await buildTrainSample(ds, i, opts, rng));
-  return collate(samples);
+  const problems = drainSampleProblems();
+  return problems.length > 0 ? { ...collate(samples), problems } : collate(samples);
 }
 
 /** A validation input: [1, 3, S, S] tensor plus what postprocess needs to map boxes back. */

@@ -14,6 +14,8 @@ export interface TrainBatch {
   cls: Float32Array;
   /** [N, 4] normalised [cx, cy, w, h]. */
   boxes: Float32Array;
+  /** Images of this batch that failed to decode and were replaced by blank background samples. */
+  problems?: { file: string; reason: string }[];
 }
 
 /**

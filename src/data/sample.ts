@@ -30,6 +30,21 @@ export interface TrainSample {
   labels: LabelBox[];
 }
 
+/** Images that failed to decode since the last drain: path -> reason. */
+const failedImages = new Map<string, string>();
+
+/**
+ * The images that failed to decode (and were replaced by blank samples) since the last call.
+ *
+ * @example
+ * const batch = await buildTrainBatch(ds, [0, 1], opts, 7); const bad = drainSampleProblems();
+ */
+export function drainSampleProblems(): { file: string; reason: string }[] {
+  const out = [...failedImages].map(([file, reason]) => ({ file, reason }));
+  failedImages.clear();
+  return out;
+}
+
 /**
  * Ultralytics load_image for training: long side resized to S with (min(ceil(w*r), S), min(ceil(h*r), S)),
  * bilinear; labels to pixel xyxy of the resized image (per-axis scale, exact).
@@ -39,7 +54,16 @@ export interface TrainSample {
  */
 export async function loadResized(ds: Dataset, index: number, S: number, load: ImageLoader = decodeImage): Promise<LabeledImage> {
   const item = ds.items[index];
-  const img = await load(item.image);
+  let img: RgbImage;
+  try {
+    img = await load(item.image);
+  } catch (e) {
+    // An image that passed the dataset check but no longer decodes (changed or damaged since): it
+    // becomes a blank S x S background sample, and is reported (drainSampleProblems) instead of
+    // stopping the run.
+    failedImages.set(item.image, e instanceof Error ? e.message.split('\n')[0] : String(e));
+    return { image: { width: S, height: S, data: new Uint8Array(S * S * 3).fill(114) }, labels: [] };
+  }
   const r = S / Math.max(img.width, img.height);
   const w = r === 1 ? img.width : Math.min(Math.ceil(img.width * r), S);
   const h = r === 1 ? img.height : Math.min(Math.ceil(img.height * r), S);

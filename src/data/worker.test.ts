@@ -29,9 +29,16 @@ test('DataPool: worker batches and val inputs equal the in-thread ones (seeded),
     for await (const v of pool.valInputs([2, 0], 160)) vals.push(v);
     assert.deepEqual(vals.map((v) => v.index), [2, 0]);
     assert.deepEqual(vals[0], await buildValInput(ds, 2, 160));
-    const broken = new DataPool({ ...ds, items: [{ image: '/nonexistent/x.jpg', labels: [] }] }, { workers: 1 });
+    // A training image that no longer decodes becomes a blank background sample, reported by file;
+    // a val image that does not decode is still a typed error (validate() reports and skips it).
+    const broken = new DataPool({ ...ds, items: [{ image: '/nonexistent/x.jpg', labels: [{ classId: 0, box: [0.5, 0.5, 0.2, 0.2] }] }] }, { workers: 1 });
     try {
-      await assert.rejects(broken.trainBatch([0], opts, 1), (e: unknown) => e instanceof LeyoloError);
+      const b = await broken.trainBatch([0], { ...opts, mosaic: false }, 1);
+      assert.deepEqual(b.problems?.map((p) => p.file), ['/nonexistent/x.jpg']);
+      assert.equal(b.cls.length, 0, 'no labels from the missing image');
+      // Uniform (HSV's value gain may shift the grey level; nothing else is drawn on a blank sample).
+      assert.ok(b.images.every((v) => v === b.images[0]), 'blank uniform sample');
+      await assert.rejects(broken.valInput(0, 160), (e: unknown) => e instanceof LeyoloError);
     } finally {
       await broken.close();
     }

@@ -55,6 +55,8 @@ export interface TrainHooks {
   onEpochEnd?: (r: EpochRecord) => void | Promise<void>;
   /** Checked between batches: when it returns true, training stops after saving (Ctrl-C). */
   shouldStop?: () => boolean;
+  /** A training image failed to decode (once per file): it was replaced by a blank background sample. */
+  onProblem?: (p: { file: string; reason: string }) => void | Promise<void>;
 }
 export interface TrainResult {
   epochs: EpochRecord[];
@@ -72,6 +74,8 @@ interface Ctx {
   loop: LoopState;
   bn: Checkpoint['bn'];
   names: string[];
+  /** Training images already reported as undecodable (each is reported once per run). */
+  reported: Set<string>;
 }
 
 const toMap = (sd: StateDict) => new Map([...sd].map(([k, t]) => [k, t.data]));
@@ -110,7 +114,7 @@ function setup(model: TrainModel, data: TrainData, cfg: TrainConfig, out: TrainO
     const saved = s.ema.size ? s.ema : new Map([...(model.ck?.stateDict ?? [])].map(([k, t]) => [k, t.data]));
     for (const [k, e] of ema.state) { const t = saved.get(k); if (t) e.set(t); }
   }
-  return { m, params, opt, ema, step: new TrainStep(m, { bn, threads: cfg.threads }), loop, bn, names: data.train.names };
+  return { m, params, opt, ema, step: new TrainStep(m, { bn, threads: cfg.threads }), loop, bn, names: data.train.names, reported: new Set() };
 }
 
 /** Every tensor of a resume state must match the model it resumes (same names, same sizes). */
@@ -153,6 +157,11 @@ async function runEpoch(c: Ctx, pool: DataPool, ds: Dataset, cfg: TrainConfig, e
   let i = 0;
   for await (const b of pool.trainEpoch(batches, opts, new Rng(cfg.seed * 7919 + epoch))) {
     if (hooks.shouldStop?.()) return null;
+    for (const p of b.problems ?? []) {
+      if (c.reported.has(p.file)) continue;
+      c.reported.add(p.file);
+      await hooks.onProblem?.(p);
+    }
     const ni = i + nb * epoch;
     const accumulate = schedule(c.opt, { ni, nw, epoch, lf, warmupBiasLr: c.opt.cfg.warmupBiasLr ?? cfg.warmupBiasLr, warmupMomentum: cfg.warmupMomentum, nbs: cfg.nbs, batch: cfg.batch });
     const r = await c.step.run(c.params, { images: b.images, shape: [b.batchSize, 3, b.imgsz, b.imgsz], targets: { batchIdx: b.batchIdx, cls: b.cls, boxes: b.boxes } });
