@@ -14,8 +14,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { summarize, type Timing } from '../src/bench/stats.js';
-import { decodeImage } from '../src/image/decode.js';
-import { load } from '../src/node/load.js';
+import { decodeImage } from '../src/node/decode.js';
+import { load } from '../src/node/model.js';
 import { browserCpuMs, buildSite, CHROMIUM, launchChromium, REPO_ROOT, SHARED_DIR, startStaticServer, type BrowserSession, type StaticServer } from '../tests/browser-harness.js';
 
 interface Row {

@@ -1,8 +1,8 @@
 // Dev: per-stage times of detect() on bus.jpg (decode, letterbox, tensor, whole call).
 import { readFileSync } from 'node:fs';
-import { decodeImage } from '../src/image/decode.js';
+import { decodeImage } from '../src/node/decode.js';
 import { letterbox, toTensor } from '../src/image/letterbox.js';
-import { load } from '../src/node/load.js';
+import { load } from '../src/node/model.js';
 const jpeg = new Uint8Array(readFileSync('../shared/fixtures/images/bus.jpg'));
 const size = Number(process.argv[2] ?? 320);
 const model = await load({ weights: '../shared/weights/LeYOLONano.pt', imgsz: size });

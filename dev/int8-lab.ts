@@ -17,14 +17,14 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadDataset } from '../src/data/dataset.js';
-import { decodeImage } from '../src/image/decode.js';
+import { decodeImage } from '../src/node/decode.js';
 import { exportOnnx } from '../src/export/index.js';
 import { calibrate, letterboxedInputs, siluInputs, type CalibrationMethod } from '../src/export/calibrate.js';
 import { decodeModel, graphOf } from '../src/export/proto.js';
-import { loadOnnxBytes } from '../src/export/load.js';
+import { loadOnnxBytes } from '../src/node/onnx.js';
 import { quantizableTensors, quantizeQdq, type QuantizeOptions, type Range } from '../src/export/quantize.js';
 import { outputError, sensitivity, sensitivityCandidates } from '../src/export/sensitivity.js';
-import { createSession, runSession } from '../src/onnx/session.js';
+import { createSession, runSession } from '../src/node/session.js';
 import { validate } from '../src/val/validate.js';
 import { loadCheckpointFile } from '../src/weights/node.js';
 

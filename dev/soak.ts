@@ -10,7 +10,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { load } from '../src/node/load.js';
+import { load } from '../src/node/model.js';
 
 const shared = join(import.meta.dirname, '..', '..', 'shared');
 const calls = Number(process.argv[2] ?? 3000);

@@ -11,7 +11,8 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
 import { resolveModel } from '../src/model/resolve.js';
-import { backwardGraph, CLS_SCALE, forwardGraph, headGrad, headName, nchwcBlockSize, serializeTrainGraph } from '../src/train/graph/index.js';
+import { backwardGraph, CLS_SCALE, forwardGraph, headGrad, headName, serializeTrainGraph } from '../src/train/graph/index.js';
+import { nchwcBlockSize } from '../src/node/nchwc.js';
 import { loadCheckpointFile } from '../src/weights/node.js';
 
 const shared = resolve(fileURLToPath(new URL('.', import.meta.url)), '..', '..', 'shared');

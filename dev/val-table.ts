@@ -1,7 +1,7 @@
 // Dev: ours vs official mAPs on every shared val fixture (prints a markdown table for the notes).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { load } from '../src/node/load.js';
+import { load } from '../src/node/model.js';
 import { loadDataset } from '../src/data/dataset.js';
 import { validate } from '../src/val/validate.js';
 const shared = '../shared';

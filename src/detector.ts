@@ -38,6 +38,21 @@ export interface ModelMeta {
   imgsz: number;
 }
 
+/**
+ * What every detector offers (a Detector, or the Node `Model` that wraps one): what val, predict
+ * and the pipelines need. Structural, so wrappers delegate instead of subclassing.
+ */
+export interface DetectorLike<In> {
+  readonly meta: ModelMeta;
+  readonly times: StageTimes;
+  readonly backend: string;
+  detect(input: In, opts?: DetectOptions): Promise<Detection[]>;
+  detectBatch(inputs: In[], opts?: DetectOptions, mode?: LetterboxMode): Promise<Detection[][]>;
+  detectImages(images: RgbImage[], opts?: DetectOptions, mode?: LetterboxMode): Promise<Detection[][]>;
+  withImgsz(imgsz: number): DetectorLike<In>;
+  dispose(): Promise<void>;
+}
+
 /** Resolve and validate detect options once (typed defaults; bad values are typed errors). */
 export function resolveDetectOptions(o: DetectOptions = {}, nc = Infinity): PipelineOptions {
   if (typeof o !== 'object' || o === null) throw new LeyoloError('BAD_ARGUMENT', 'detect options must be an object', 'e.g. { conf: 0.25 }');
@@ -63,7 +78,7 @@ export function resolveDetectOptions(o: DetectOptions = {}, nc = Infinity): Pipe
  * // [{ box: [x1, y1, x2, y2], score: 0.87, classId: 5, label: 'bus' }, ...]
  * model.dispose();
  */
-export class Detector<In = RgbImage> {
+export class Detector<In = RgbImage> implements DetectorLike<In> {
   /** Cumulative per-stage ms since load (for `val` and `bench` reports). */
   readonly times: StageTimes = { preprocess: 0, inference: 0, postprocess: 0 };
   private disposed = false;
@@ -114,6 +129,24 @@ export class Detector<In = RgbImage> {
       const o = resolveDetectOptions(opts, this.meta.nc);
       return this.labelled(await runTensor(this.pipelineModel(), input, shape, infos, o, this.times));
     });
+  }
+
+  /**
+   * The same model at another inference size, sharing its session (val's `imgsz` option). Models
+   * with a fixed input size (static or NMS ONNX exports) refuse.
+   *
+   * @example
+   * const at320 = model.withImgsz(320);
+   */
+  withImgsz(imgsz: number): Detector<In> {
+    if (!Number.isInteger(imgsz) || imgsz < 32 || imgsz > 4096 || imgsz % 32 !== 0) {
+      throw new LeyoloError('BAD_ARGUMENT', `imgsz must be a multiple of 32 in 32..4096, got ${imgsz}`, 'e.g. imgsz: 640');
+    }
+    // Subclasses exist for fixed-size files (square or NMS exports, the browser's fused path).
+    if (Object.getPrototypeOf(this) !== Detector.prototype) {
+      throw new LeyoloError('BAD_ARGUMENT', `this model runs at a fixed size (${this.meta.imgsz}); imgsz cannot change`, 'export with dynamic: true, or load the .pt/.safetensors weights');
+    }
+    return new Detector({ ...this.meta, imgsz }, this.engine, this.decode);
   }
 
   protected assertOpen(): void {

@@ -28,6 +28,7 @@ export type ErrorCode =
   | 'SOME_INPUTS_FAILED'
   | 'NO_FFMPEG'
   | 'OFFLINE'
+  | 'DOWNLOAD_FAILED'
   | 'RUNTIME'
   | 'INTERRUPTED'
   | 'INTERNAL';

@@ -12,7 +12,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CDPSession } from 'playwright-core';
-import { load } from '../src/node/load.js';
+import { load } from '../src/node/model.js';
 import type { Detection } from '../src/detector.js';
 import { buildSite, CHROMIUM, launchChromium, SHARED_DIR, startStaticServer, type BrowserSession, type StaticServer } from './browser-harness.js';
 

@@ -18,12 +18,13 @@ import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
 import type { Detection } from '../src/detector.js';
 import { exportOnnx } from '../src/export/index.js';
-import { loadOnnxBytes, onnxInfo } from '../src/export/load.js';
-import { decodeImage } from '../src/image/decode.js';
+import { loadOnnxBytes, onnxInfo } from '../src/node/onnx.js';
+import { decodeImage } from '../src/node/decode.js';
 import { letterbox, toTensor } from '../src/image/letterbox.js';
 import type { RgbImage } from '../src/image/types.js';
-import { fromCheckpoint, load } from '../src/node/load.js';
-import { createSession, runSession } from '../src/onnx/session.js';
+import { fromCheckpoint } from '../src/node/load.js';
+import { load } from '../src/node/model.js';
+import { createSession, runSession } from '../src/node/session.js';
 import { candidatesFromDecoded, nms } from '../src/postprocess/index.js';
 import { loadCheckpointFile } from '../src/weights/node.js';
 

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { decodeImage } from '../src/image/decode.js';
+import { decodeImage } from '../src/node/decode.js';
 import { letterbox, toTensor } from '../src/image/letterbox.js';
 import type { RgbImage } from '../src/image/types.js';
 

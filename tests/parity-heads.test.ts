@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { readCheckpoint } from '../src/weights/pt.js';
 import { modelOfCheckpoint } from '../src/model/from-checkpoint.js';
 import { buildInferenceGraph } from '../src/onnx/inference.js';
-import { createSession, runSession } from '../src/onnx/session.js';
+import { createSession, runSession } from '../src/node/session.js';
 
 const shared = fileURLToPath(new URL('../../shared/', import.meta.url));
 

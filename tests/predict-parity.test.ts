@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { load } from '../src/node/load.js';
+import { load } from '../src/node/model.js';
 
 const shared = resolve(fileURLToPath(new URL('.', import.meta.url)), '..', '..', 'shared');
 const skip = existsSync(join(shared, 'weights', 'LeYOLONano.pt')) ? false : 'needs ../shared';
@@ -67,7 +67,7 @@ test('detectBatch equals per-image detect and accepts raw pixels', { skip }, asy
       const matched = dets.filter((d) => ref.some((r) => r.classId === d.classId && iou(r.box, d.box) > 0.9));
       assert.ok(matched.length >= Math.min(dets.length, ref.length) - 1, 'square vs rect letterbox changes at most one borderline box');
     });
-    const { decodeImage } = await import('../src/image/decode.js');
+    const { decodeImage } = await import('../src/node/decode.js');
     const img = await decodeImage(bus);
     const raw = await model.detect({ data: img.data, width: img.width, height: img.height, channels: 3 });
     assert.deepEqual(raw, single[0]);

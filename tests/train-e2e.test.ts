@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseResultsCsv } from '../src/train/report.js';
-import { load } from '../src/node/load.js';
+import { load } from '../src/node/model.js';
 
 const root = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
 const shared = resolve(root, '..', 'shared');

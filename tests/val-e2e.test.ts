@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { load } from '../src/node/load.js';
+import { load } from '../src/node/model.js';
 import { loadDataset } from '../src/data/dataset.js';
 import { validate } from '../src/val/validate.js';
 

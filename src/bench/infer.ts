@@ -9,7 +9,7 @@ import os from 'node:os';
 import * as ort from 'onnxruntime-node';
 import { resolveModel, type ResolvedModel } from '../model/resolve.js';
 import { buildInferenceGraph } from '../onnx/inference.js';
-import { createSession } from '../onnx/session.js';
+import { createSession } from '../node/session.js';
 import { defaultBn } from '../model/random-weights.js';
 import { initParams } from '../train/init.js';
 import { readWeights } from '../weights/index.js';

@@ -2,12 +2,19 @@ import { LeyoloError } from '../errors.js';
 import { cocoEval, cocoSummary, formatCocoStats, type CocoDet, type CocoGt } from '../metrics/index.js';
 import { readJson } from '../node/json.js';
 import { writeFileAtomic } from '../node/fs.js';
-import { parse, str } from './args.js';
+import { parse, str, type Options } from './args.js';
 
-const HELP = `Usage: leyolo eval --gt annotations.json --dt results.json [--json FILE]
+export const HELP = `Usage: leyolo eval --gt annotations.json --dt results.json [--json FILE]
 Score any detector's COCO-format results file against COCO ground truth with leyolo's
 pycocotools-exact COCOeval (bbox). No model involved.
+
+  --gt FILE     COCO ground truth (instances_*.json)
+  --dt FILE     detections, COCO results format: [{ image_id, category_id, bbox: [x, y, w, h], score }]
+  --json FILE   also write { coco: { AP, AP50, ... } }
 `;
+
+/** eval's options (every one is described in {@link HELP}). */
+export const OPTIONS = { gt: { type: 'string' }, dt: { type: 'string' }, json: { type: 'string' } } satisfies Options;
 
 function checkGt(gt: CocoGt, path: string): void {
   if (!gt || !Array.isArray(gt.images) || !Array.isArray(gt.annotations) || !Array.isArray(gt.categories)) {
@@ -28,7 +35,7 @@ function checkDt(dt: CocoDet[], gt: CocoGt, path: string): void {
 
 /** `leyolo eval`: COCOeval of a results file. */
 export async function run(argv: string[]): Promise<void> {
-  const { values: v } = parse('eval', argv, { gt: { type: 'string' }, dt: { type: 'string' }, json: { type: 'string' } });
+  const { values: v } = parse('eval', argv, OPTIONS, 0);
   if (v.help) return void process.stdout.write(HELP);
   const gtPath = str(v.gt);
   const dtPath = str(v.dt);

@@ -1,23 +1,22 @@
-import { statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { LeyoloError } from '../errors.js';
-import { decodeImage } from '../image/decode.js';
-import { isImagePath } from '../data/paths.js';
 import { Progress } from './progress.js';
-import { DEFAULT_INT8_KEEP, exportOnnx, type ExportOptions } from '../export/index.js';
-import { assertWritableOutput, walkFiles, writeFileAtomic } from '../node/fs.js';
-import { InputFailures } from './failures.js';
+import { DEFAULT_INT8_KEEP } from '../export/index.js';
+import { exportModel } from '../node/export.js';
+import type { ExportModelOptions } from '../options.js';
 import { resolveWeights } from '../node/hub.js';
 import { loadCheckpointFile } from '../weights/node.js';
-import { parse, num, int, choice, str } from './args.js';
+import { parse, num, int, choice, str, type Options } from './args.js';
 import { MODEL_OPTIONS, modelOptions } from './common.js';
 
-const HELP = `Usage: leyolo export --weights W [options] -o model.onnx
+export const HELP = `Usage: leyolo export --weights W [options] -o model.onnx
 Export the inference graph to ONNX (loads in onnxruntime-node/web and in leyolo's load()).
 
   --weights PATH     .pt or .safetensors (default: $LEYOLO_WEIGHTS, cache, download)
   --model NAME       nano|small|medium|large when no --weights (default nano)
   --imgsz N          square input size, multiple of 32 (default 640)
+  --device cpu       (Node runs on CPU)
+  --threads N        intra-op threads for --int8 calibration (default: all cores)
   --format onnx      the only format
   --dynamic          dynamic batch, height and width
   --batch N          fixed batch size (default 1; not with --dynamic)
@@ -56,28 +55,9 @@ function int8Progress(): (stage: string, done: number, total: number) => void {
  * The first `n` calibration images of a folder (searched recursively, sorted) that decode: each file
  * that does not is reported through `failed` and skipped, so one bad image never aborts an export.
  */
-async function calibImages(dir: string, n: number, failed: InputFailures): Promise<string[]> {
-  if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory()) {
-    throw new LeyoloError('FILE_NOT_FOUND', `calibration folder not found: ${dir}`, 'pass --calib DIR with images (e.g. datasets/coco128/images/train2017)');
-  }
-  const walked = walkFiles(dir);
-  for (const p of walked.problems) failed.add(p.file, p.reason, 'BAD_PATH');
-  const good: string[] = [];
-  for (const f of walked.files.filter((p) => isImagePath(p))) {
-    if (good.length >= n) break;
-    try {
-      await decodeImage(f);
-      good.push(f);
-    } catch (e) {
-      failed.add(f, e);
-    }
-  }
-  if (good.length === 0) throw new LeyoloError('BAD_ARGUMENT', `no usable images in ${dir}`, 'pass --calib DIR with .jpg/.png images');
-  return good;
-}
-
-async function exportOptions(v: Record<string, string | boolean | undefined>, imgsz: number, failed: InputFailures): Promise<ExportOptions> {
-  const o: ExportOptions = { imgsz, dynamic: v.dynamic === true, heads: v.heads === true, half: v.half === true };
+/** The library's export options from the flags (all checked before any work). */
+function exportOptions(v: Record<string, string | boolean | undefined>, imgsz: number): ExportModelOptions {
+  const o: ExportModelOptions = { imgsz, dynamic: v.dynamic === true, heads: v.heads === true, half: v.half === true };
   if (v.batch !== undefined) {
     if (v.dynamic) throw new LeyoloError('BAD_ARGUMENT', '--batch cannot be combined with --dynamic', 'drop one of them');
     o.batch = int('batch', v.batch, 1, 1, 1024);
@@ -90,39 +70,41 @@ async function exportOptions(v: Record<string, string | boolean | undefined>, im
   if (v.int8 && !calib) throw new LeyoloError('BAD_ARGUMENT', '--int8 needs calibration images', 'pass --calib DIR (a few dozen representative images)');
   if (calib && !v.int8) throw new LeyoloError('BAD_ARGUMENT', '--calib only applies with --int8', 'add --int8');
   if (v.int8 && calib) {
-    const files = await calibImages(calib, int('calib-n', v['calib-n'], 64, 1, 100_000), failed);
     o.int8 = {
-      images: files.map((f) => () => decodeImage(f)), method: choice('calib-method', v['calib-method'], ['mse', 'hybrid', 'percentile', 'minmax'] as const, 'mse'),
+      calib, calibN: int('calib-n', v['calib-n'], 64, 1, 100_000), method: choice('calib-method', v['calib-method'], ['mse', 'hybrid', 'percentile', 'minmax'] as const, 'mse'),
       keep: int('int8-keep', v['int8-keep'], DEFAULT_INT8_KEEP, 0, 1000),
-      onProgress: int8Progress(),
     };
   }
   return o;
 }
 
+/** export's options (every one is described in {@link HELP}). */
+export const OPTIONS = {
+  ...MODEL_OPTIONS, format: { type: 'string' }, dynamic: { type: 'boolean' }, batch: { type: 'string' }, heads: { type: 'boolean' },
+  nms: { type: 'boolean' }, conf: { type: 'string' }, iou: { type: 'string' }, 'max-det': { type: 'string' }, agnostic: { type: 'boolean' },
+  half: { type: 'boolean' }, int8: { type: 'boolean' }, calib: { type: 'string' }, 'calib-n': { type: 'string' }, 'calib-method': { type: 'string' }, 'int8-keep': { type: 'string' },
+  output: { type: 'string', short: 'o' },
+} satisfies Options;
+
 /** `leyolo export`: write one ONNX file (fp32, fp16 or int8; optional in-graph NMS). */
 export async function run(argv: string[]): Promise<void> {
-  const { values: v } = parse('export', argv, {
-    ...MODEL_OPTIONS, format: { type: 'string' }, dynamic: { type: 'boolean' }, batch: { type: 'string' }, heads: { type: 'boolean' },
-    nms: { type: 'boolean' }, conf: { type: 'string' }, iou: { type: 'string' }, 'max-det': { type: 'string' }, agnostic: { type: 'boolean' },
-    half: { type: 'boolean' }, int8: { type: 'boolean' }, calib: { type: 'string' }, 'calib-n': { type: 'string' }, 'calib-method': { type: 'string' }, 'int8-keep': { type: 'string' },
-    output: { type: 'string', short: 'o' },
-  });
+  const { values: v } = parse('export', argv, OPTIONS, 0);
   if (v.help) return void process.stdout.write(HELP);
   choice('format', v.format, ['onnx'] as const, 'onnx');
   const mo = modelOptions(v);
-  const failed = new InputFailures('calibration image');
-  const opts = { ...(await exportOptions(v, mo.imgsz, failed)), scale: v.model === undefined ? undefined : mo.model, threads: mo.threads };
+  const opts = { ...exportOptions(v, mo.imgsz), scale: v.model === undefined ? undefined : mo.model, threads: mo.threads };
   const weights = await resolveWeights({ weights: mo.weights, scale: mo.model });
-  const out = str(v.output) ?? `${basename(weights).replace(/\.(pt|safetensors)$/i, '')}${opts.half ? '-fp16' : opts.int8 ? '-int8' : ''}${opts.nms ? '-nms' : ''}.onnx`;
-  if (!out.endsWith('.onnx')) throw new LeyoloError('BAD_ARGUMENT', `output must end in .onnx, got ${out}`, 'e.g. -o model.onnx');
+  const output = str(v.output) ?? `${basename(weights).replace(/\.(pt|safetensors)$/i, '')}${opts.half ? '-fp16' : opts.int8 ? '-int8' : ''}${opts.nms ? '-nms' : ''}.onnx`;
   const ck = await loadCheckpointFile(weights);
-  assertWritableOutput(out, [weights]);
   const t0 = performance.now();
-  const bytes = await exportOnnx(ck, opts);
+  const res = await exportModel(ck, { ...opts, output }, {
+    onProgress: opts.int8 ? int8Progress() : undefined,
+    onProblem: (f) => process.stderr.write(`error[${f.code}]: ${f.message} (skipped)\n`),
+  });
   if (opts.int8) process.stderr.write('\n');
-  writeFileAtomic(out, bytes, [weights]);
   const kind = opts.half ? 'fp16' : opts.int8 ? 'int8 (QDQ)' : 'fp32';
-  process.stderr.write(`exported ${kind}${opts.nms ? ' + NMS' : ''} ${opts.dynamic ? 'dynamic' : `${mo.imgsz}x${mo.imgsz}`} to ${out} (${(bytes.length / 1e6).toFixed(2)} MB, ${((performance.now() - t0) / 1000).toFixed(1)} s)\n`);
-  failed.finish(failed.count + (opts.int8?.images.length ?? 0));
+  process.stderr.write(`exported ${kind}${opts.nms ? ' + NMS' : ''} ${opts.dynamic ? 'dynamic' : `${mo.imgsz}x${mo.imgsz}`} to ${output} (${(res.bytes.length / 1e6).toFixed(2)} MB, ${((performance.now() - t0) / 1000).toFixed(1)} s)\n`);
+  if (res.failures.length > 0) {
+    throw new LeyoloError('SOME_INPUTS_FAILED', `${res.failures.length} calibration image(s) failed (listed above) and were skipped; the model was exported`, 'fix or remove the images listed above');
+  }
 }

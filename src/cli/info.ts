@@ -2,10 +2,10 @@ import { resolveModel } from '../model/resolve.js';
 import { modelInfo } from '../model/flops.js';
 import { modelOfCheckpoint } from '../model/from-checkpoint.js';
 import { loadCheckpointFile } from '../weights/node.js';
-import { parse, int, choice, str } from './args.js';
+import { parse, int, choice, str, type Options } from './args.js';
 import { SCALES } from './common.js';
 
-const HELP = `Usage: leyolo info [--model nano|small|medium|large] [--imgsz N] [--nc N] [--weights PATH] [--json]
+export const HELP = `Usage: leyolo info [--model nano|small|medium|large] [--imgsz N] [--nc N] [--weights PATH] [--json]
 Per-layer table, total parameters and GFLOPs (the paper's convention: thop MACs x 2, BN folded).
   --model NAME   scale (default nano; Large defaults to imgsz 768)
   --imgsz N      input size (default 640, 768 for large)
@@ -14,9 +14,12 @@ Per-layer table, total parameters and GFLOPs (the paper's convention: thop MACs 
   --json         print { model, imgsz, params, gflops, layers: [...] }
 `;
 
+/** info's options (every one is described in {@link HELP}). */
+export const OPTIONS = { model: { type: 'string' }, imgsz: { type: 'string' }, nc: { type: 'string' }, weights: { type: 'string' }, json: { type: 'boolean' } } satisfies Options;
+
 /** `leyolo info`: what a model is made of and what it costs. */
 export async function run(argv: string[]): Promise<void> {
-  const { values: v } = parse('info', argv, { model: { type: 'string' }, imgsz: { type: 'string' }, nc: { type: 'string' }, weights: { type: 'string' }, json: { type: 'boolean' } });
+  const { values: v } = parse('info', argv, OPTIONS, 0);
   if (v.help) return void process.stdout.write(HELP);
   const weights = str(v.weights);
   const m = weights ? modelOfCheckpoint(await loadCheckpointFile(weights), v.model === undefined ? undefined : choice('model', v.model, SCALES, 'nano')) : resolveModel({ scale: choice('model', v.model, SCALES, 'nano'), nc: int('nc', v.nc, 80, 1, 10000) });

@@ -1,4 +1,4 @@
-import { decodeImage } from '../image/decode.js';
+import { decodeImage } from '../node/decode.js';
 import { letterbox, toTensor } from '../image/letterbox.js';
 import type { LetterboxInfo } from '../image/types.js';
 import { collate } from './collate.js';

@@ -5,6 +5,7 @@ import { checkCocoRecords, type CocoRecords } from './coco-check.js';
 import { checkImageHeader } from './header.js';
 import { datasetReadError, mapPool, safeStat } from './sources.js';
 import type { CocoGt, Dataset, DatasetItem, DatasetProblem, LabelBox } from './types.js';
+import { opt } from '../hints.js';
 
 /**
  * The json's content: size-checked before it is read (MAX_BYTES.json), decoded as strict UTF-8 (as
@@ -112,7 +113,7 @@ async function loadCoco(file: string, imagesDir: string | undefined, concurrency
   const items = checked.filter((x): x is DatasetItem => x !== undefined);
   if (items.length === 0) {
     const first = problems.find((p) => p.skipped)?.reason ?? 'none';
-    throw new LeyoloError('BAD_DATASET', `no usable images for ${file} in ${dir} (first problem: ${first})`, 'pass --images DIR with the folder holding the json file_names');
+    throw new LeyoloError('BAD_DATASET', `no usable images for ${file} in ${dir} (first problem: ${first})`, `pass ${opt('images', "'DIR'")}: the folder holding the json file_names`);
   }
   const kept = new Set(items.map((i) => i.cocoImageId));
   const coco: CocoGt = {

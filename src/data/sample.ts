@@ -1,4 +1,4 @@
-import { decodeImage } from '../image/decode.js';
+import { decodeImage } from '../node/decode.js';
 import { pyRound } from '../image/letterbox.js';
 import { resizeBilinearCv } from '../image/resize.js';
 import type { RgbImage } from '../image/types.js';

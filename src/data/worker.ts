@@ -8,6 +8,7 @@ import type { TrainBatch } from './collate.js';
 import type { Rng } from './rng.js';
 import type { TrainSampleOptions } from './sample.js';
 import type { Dataset } from './types.js';
+import { opt } from '../hints.js';
 
 /** Sample options that can cross a thread boundary (the decoder is always decodeImage there). */
 export type PoolSampleOptions = Omit<TrainSampleOptions, 'load'>;
@@ -91,7 +92,7 @@ export class DataPool {
     for (const [id, p] of this.pending) {
       if (p.worker === w) {
         this.pending.delete(id);
-        p.reject(new LeyoloError('RUNTIME', `data worker crashed: ${e.message}`, 'try --workers 0 to load data in the main thread'));
+        p.reject(new LeyoloError('RUNTIME', `data worker crashed: ${e.message}`, `try ${opt('workers', '0')} to load data in the main thread`));
       }
     }
   }

@@ -14,11 +14,12 @@
 import { LeyoloError } from '../errors.js';
 import { letterbox, toTensor } from '../image/letterbox.js';
 import type { RgbImage } from '../image/types.js';
-import { createSession, runSession } from '../onnx/session.js';
+import { createSession, runSession } from '../node/session.js';
 import { DT, consumerMap, decodeModel, encodeModel, graphOf } from './proto.js';
 import type { NodeP } from './proto.js';
 import { bestRange } from './range-search.js';
 import type { Range } from './quantize.js';
+import { opt } from '../hints.js';
 
 /**
  * - 'minmax': global min and max;
@@ -89,7 +90,7 @@ function minMax(x: Float32Array): [number, number] {
  * const ranges = await calibrate(fp32Bytes, quantizableTensors(fp32Bytes), images, { imgsz: 640 });
  */
 export async function calibrate(bytes: Uint8Array, tensors: readonly string[], images: readonly (() => Promise<RgbImage>)[], o: CalibrationOptions): Promise<Map<string, Range>> {
-  if (images.length === 0) throw new LeyoloError('BAD_ARGUMENT', 'no calibration images', 'pass --calib DIR with a few dozen representative images (e.g. a COCO subset)');
+  if (images.length === 0) throw new LeyoloError('BAD_ARGUMENT', 'no calibration images', `pass ${opt('int8.images')}: a few dozen representative images (e.g. a COCO subset)`);
   const method = o.method ?? 'mse';
   if (method === 'minmax' || method === 'percentile') return calibratePass(bytes, tensors, images, o, method === 'percentile').then((r) => r[method]);
   // 'mse' needs only the global min/max from the first pass (the per-image histograms cost ~40%).

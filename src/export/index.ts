@@ -17,6 +17,7 @@ import { appendNms, type NmsSettings } from './nms.js';
 import { decodeModel, encodeModel, setMetadata } from './proto.js';
 import { quantizableTensors, quantizeQdq, type QuantizeOptions } from './quantize.js';
 import { sensitivity, sensitivityCandidates } from './sensitivity.js';
+import { opt } from '../hints.js';
 
 export type { NmsSettings } from './nms.js';
 
@@ -63,10 +64,10 @@ export interface ExportOptions {
 export const DETECTIONS_LAYOUT = '[K,7] float32 rows: batch, x1, y1, x2, y2 (input pixels), score, class; per batch by descending score';
 
 function checkOptions(o: ExportOptions): void {
-  if (o.half && o.int8) throw new LeyoloError('BAD_ARGUMENT', '--half and --int8 cannot be combined', 'choose one of --half (GPU/WebGPU) or --int8 (CPU)');
-  if (o.nms && o.heads) throw new LeyoloError('BAD_ARGUMENT', '--heads cannot be combined with --nms (single detections output)', 'drop --heads, or export without --nms');
+  if (o.half && o.int8) throw new LeyoloError('BAD_ARGUMENT', `${opt('half')} and ${opt('int8')} cannot be combined`, `choose one of ${opt('half')} (GPU/WebGPU) or ${opt('int8')} (CPU)`);
+  if (o.nms && o.heads) throw new LeyoloError('BAD_ARGUMENT', `${opt('heads')} cannot be combined with ${opt('nms')} (single detections output)`, `drop ${opt('heads')}, or export without ${opt('nms')}`);
   if (o.imgsz !== undefined && (!Number.isInteger(o.imgsz) || o.imgsz < 32 || o.imgsz % 32 !== 0)) {
-    throw new LeyoloError('BAD_ARGUMENT', `imgsz must be a positive multiple of 32, got ${o.imgsz}`, 'e.g. --imgsz 640');
+    throw new LeyoloError('BAD_ARGUMENT', `imgsz must be a positive multiple of 32, got ${o.imgsz}`, `e.g. ${opt('imgsz', '640')}`);
   }
 }
 

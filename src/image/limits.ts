@@ -4,6 +4,7 @@
  * Browser-safe.
  */
 import { LeyoloError } from '../errors.js';
+import { opt } from '../hints.js';
 
 /**
  * Default pixel limit: 100 megapixels admits any real photo (a 108 MP phone sensor is 12000x9000 =
@@ -29,7 +30,7 @@ export function checkPixels(width: number, height: number, what: string, maxPixe
     throw new LeyoloError(
       'LIMIT_EXCEEDED',
       `${what}: image is ${width}x${height} = ${(width * height / 1e6).toFixed(1)} megapixels, over the ${(maxPixels / 1e6).toFixed(0)}-megapixel limit`,
-      'downscale the image, or raise the limit (maxPixels option / --max-pixels) if you trust the file',
+      `downscale the image, or raise the limit (${opt('maxPixels')}) if you trust the file`,
     );
   }
 }

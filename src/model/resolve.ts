@@ -7,6 +7,7 @@ import { LeyoloError } from '../errors.js';
 import { numel } from '../tensor.js';
 import { MODEL_TABLES } from './table.js';
 import type { BlockRow, LayerKind, LayerRow, ModelTable, ScaleName, ScaleParams } from './table.js';
+import { opt } from '../hints.js';
 
 /** One stored tensor: `param` = nn.Parameter (counted), `buffer` = BN running stats. */
 export interface ParamSpec {
@@ -229,7 +230,7 @@ export function resolveModel(opts: ResolveOptions): ResolvedModel {
   const table: ModelTable | undefined = MODEL_TABLES[opts.scale];
   if (!table) throw new LeyoloError('BAD_ARGUMENT', `unknown model scale '${String(opts.scale)}'`, 'use nano, small, medium or large');
   const nc = opts.nc ?? table.nc;
-  if (!Number.isInteger(nc) || nc < 1) throw new LeyoloError('BAD_ARGUMENT', `nc must be a positive integer, got ${nc}`, 'pass --nc N with N >= 1');
+  if (!Number.isInteger(nc) || nc < 1) throw new LeyoloError('BAD_ARGUMENT', `nc must be a positive integer, got ${nc}`, `pass ${opt('nc', 'N')} with N >= 1`);
   const s: ScaleParams = {
     depth: opts.depth ?? table.scale.depth,
     width: opts.width ?? table.scale.width,

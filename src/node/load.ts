@@ -6,13 +6,13 @@ import * as ort from 'onnxruntime-node';
 import { Detector, type ModelMeta } from '../detector.js';
 import type { Engine, ForwardOutput } from '../engine.js';
 import { LeyoloError, guard, withContext } from '../errors.js';
-import { decodeImage } from '../image/decode.js';
+import { decodeImage } from './decode.js';
 import { fromRaw } from '../image/raw.js';
 import type { RgbImage } from '../image/types.js';
 import { modelOfCheckpoint } from '../model/from-checkpoint.js';
 import type { ScaleName } from '../model/table.js';
 import { buildInferenceGraph } from '../onnx/inference.js';
-import { createSession, type Session } from '../onnx/session.js';
+import { createSession, type Session } from './session.js';
 import { readWeights } from '../weights/index.js';
 import type { Checkpoint } from '../weights/pt.js';
 import { MAX_BYTES, readRegularFile } from './fs.js';
@@ -38,41 +38,6 @@ export interface LoadOptions {
 /** A detector loaded in Node. */
 export type NodeDetector = Detector<NodeImageInput>;
 
-/**
- * Load a LeYOLO model for inference in Node.
- *
- * @example
- * import { load } from 'leyolo';
- * const model = await load({ weights: 'LeYOLONano.pt', imgsz: 640 });
- * const dets = await model.detect('bus.jpg', { conf: 0.25 });
- * // [{ box: [x1, y1, x2, y2], score: 0.91, classId: 5, label: 'bus' }, ...]
- * await model.dispose();
- */
-export function load(opts: LoadOptions = {}): Promise<NodeDetector> {
-  return guard('load', () => loadImpl(opts));
-}
-
-async function loadImpl(opts: LoadOptions): Promise<NodeDetector> {
-  if (typeof opts !== 'object' || opts === null) throw new LeyoloError('BAD_ARGUMENT', 'load() takes an options object', "e.g. load({ weights: 'LeYOLONano.pt' })");
-  const imgsz = opts.imgsz ?? 640;
-  if (!Number.isInteger(imgsz) || imgsz < 32 || imgsz % 32 !== 0) {
-    throw new LeyoloError('BAD_ARGUMENT', `imgsz must be a positive multiple of 32, got ${imgsz}`, 'e.g. imgsz 640 or 320');
-  }
-  const path = await resolveWeights({ weights: opts.weights, scale: opts.model });
-  const bytes = await readFileTyped(path);
-  if (path.endsWith('.onnx')) {
-    const { loadOnnxBytes } = await import('../export/load.js');
-    return loadOnnxBytes(bytes, { imgsz, threads: opts.threads, maxPixels: opts.maxPixels });
-  }
-  let ck: Checkpoint;
-  try {
-    ck = readWeights(bytes);
-  } catch (e) {
-    throw e instanceof LeyoloError ? withContext(e, path) : e;
-  }
-  return fromCheckpoint(ck, { imgsz, threads: opts.threads, scale: opts.model, maxPixels: opts.maxPixels });
-}
-
 /** Build a Node detector from an already-parsed checkpoint (used by val and train too). */
 export async function fromCheckpoint(ck: Checkpoint, o: { imgsz: number; threads?: number; scale?: ScaleName; maxPixels?: number }): Promise<NodeDetector> {
   const m = modelOfCheckpoint(ck, o.scale);
@@ -82,11 +47,6 @@ export async function fromCheckpoint(ck: Checkpoint, o: { imgsz: number; threads
   const names = ck.names.length === ck.nc ? ck.names : Array.from({ length: ck.nc }, (_, i) => ck.names[i] ?? String(i));
   const meta: ModelMeta = { scale: m.scale, nc: m.nc, names, strides: m.strides, imgsz: o.imgsz };
   return new Detector(meta, new NodeEngine(session), nodeDecoder(o.maxPixels));
-}
-
-/** Weights bytes: a regular file only, size-checked before reading (readRegularFile). */
-function readFileTyped(path: string): Promise<Uint8Array> {
-  return readRegularFile(path, { maxBytes: MAX_BYTES.weights, what: 'weights file', notFound: 'WEIGHTS_NOT_FOUND', notFoundHint: 'pass the path of an existing .pt, .safetensors or .onnx file' });
 }
 
 /** Path or encoded bytes go through sharp; raw pixel objects are wrapped. */

@@ -22,7 +22,8 @@ export function requireFfmpeg(): void {
 export function probeVideo(path: string, maxPixels?: number): { width: number; height: number; fps: number } {
   checkRegularFile(path, 'video');
   const r = spawnSync('ffmpeg', ['-hide_banner', '-i', path], { encoding: 'utf8', timeout: 60_000, maxBuffer: 16 << 20 });
-  const m = /Stream #.*Video:.*?(\d{1,6})x(\d{1,6})/.exec(r.stderr ?? '');
+  // `768x576` in e.g. "h264 (avc1 / 0x31637661), yuv420p, 768x576 [SAR 1:1]": not the hex codec tag.
+  const m = /Stream #.*Video:.*?[ ,]([1-9]\d{0,5})x([1-9]\d{0,5})\b/.exec(r.stderr ?? '');
   if (!m) throw new LeyoloError('BAD_IMAGE', `ffmpeg found no video stream in ${path}`, 'check that the file is a playable video');
   const width = Number(m[1]);
   const height = Number(m[2]);

@@ -13,6 +13,7 @@ import type { Engine, ForwardOutput } from '../engine.js';
 import { LeyoloError } from '../errors.js';
 import { MAX_CLASSES, parseNames, readStrides } from '../web/onnx-meta.js';
 import type { OnnxModelInfo, ValueInfo } from './model-info.js';
+import { opt } from '../hints.js';
 
 /** decoded [N, 4+nc, A]; heads p3.. [N, 64+nc, h, w]; nms detections [K, 7]. */
 export type DetectorKind = 'decoded' | 'heads' | 'nms';
@@ -62,7 +63,7 @@ function readInput(info: OnnxModelInfo): { v: ValueInfo; batch: number | null; f
   if ([h, w].some((d) => typeof d === 'number' && d > MAX_INPUT_SIDE)) {
     throw new LeyoloError('LIMIT_EXCEEDED', `ONNX input ${fmt(v)} is larger than ${MAX_INPUT_SIDE} pixels a side`, `export at an imgsz of at most ${MAX_INPUT_SIDE}`);
   }
-  if ((typeof h === 'number') !== (typeof w === 'number')) throw new LeyoloError('MODEL_MISMATCH', `ONNX input ${fmt(v)} fixes only one side`, 'export with a static square size or --dynamic');
+  if ((typeof h === 'number') !== (typeof w === 'number')) throw new LeyoloError('MODEL_MISMATCH', `ONNX input ${fmt(v)} fixes only one side`, `export with a static square size or ${opt('dynamic')}`);
   return { v, batch: typeof n === 'number' ? n : null, fixed: typeof h === 'number' && typeof w === 'number' ? [h, w] : null };
 }
 
@@ -134,7 +135,7 @@ export function detectorSpec(info: OnnxModelInfo): DetectorSpec {
   if (fixed && fixed.some((d) => d % maxStride !== 0)) throw bad(`ONNX input ${fmt(v)} is not a multiple of the stride ${maxStride}`);
   const out = readOutputs(info, strides, fixed);
   if (fixed && fixed[0] !== fixed[1] && out.kind !== 'nms') {
-    throw new LeyoloError('MODEL_MISMATCH', `static ONNX input ${fixed[1]}x${fixed[0]} is not square`, 'export with a square imgsz or --dynamic');
+    throw new LeyoloError('MODEL_MISMATCH', `static ONNX input ${fixed[1]}x${fixed[0]} is not square`, `export with a square imgsz or ${opt('dynamic')}`);
   }
   const { nc, names } = readClasses(md, out.nc, out.kind);
   return { kind: out.kind, input: v.name, batch, fixed, outputs: out.outputs, nc, names, strides, scale: md.scale?.slice(0, 64) ?? 'onnx', metadata: md };
@@ -204,7 +205,7 @@ export class CheckedEngine implements Engine {
 
   async run(input: Float32Array, dims: [number, number, number, number]): Promise<ForwardOutput> {
     if (this.spec.batch !== null && dims[0] !== this.spec.batch) {
-      throw new LeyoloError('BAD_ARGUMENT', `this ONNX model takes batches of exactly ${this.spec.batch} image(s), got ${dims[0]}`, `pass ${this.spec.batch} image(s) at a time, or export with --dynamic`);
+      throw new LeyoloError('BAD_ARGUMENT', `this ONNX model takes batches of exactly ${this.spec.batch} image(s), got ${dims[0]}`, `pass ${this.spec.batch} image(s) at a time, or export with ${opt('dynamic')}`);
     }
     let out: ForwardOutput;
     try {

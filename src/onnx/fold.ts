@@ -8,16 +8,17 @@ import { LeyoloError } from '../errors.js';
 import { numel } from '../tensor.js';
 import type { StateDict, Tensor } from '../tensor.js';
 import type { ConvUnit } from '../model/resolve.js';
+import { opt } from '../hints.js';
 
 export type BnSettings = Map<string, { eps: number; momentum: number }> | number;
 
 /** Fetch a tensor by state-dict name and check its shape. */
 export function getTensor(sd: StateDict, name: string, shape: number[]): Tensor {
   const t = sd.get(name);
-  if (!t) throw new LeyoloError('MODEL_MISMATCH', `weights lack '${name}'`, 'the weights do not belong to this model scale/nc; check --model and --nc');
+  if (!t) throw new LeyoloError('MODEL_MISMATCH', `weights lack '${name}'`, `the weights do not belong to this model scale/nc; check ${opt('model')} and ${opt('nc')}`);
   if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i]) || t.data.length !== numel(shape)) {
     throw new LeyoloError('MODEL_MISMATCH', `'${name}' has shape [${t.shape.join(', ')}], the model expects [${shape.join(', ')}]`,
-      'the weights do not belong to this model scale/nc; check --model and --nc');
+      `the weights do not belong to this model scale/nc; check ${opt('model')} and ${opt('nc')}`);
   }
   return t;
 }

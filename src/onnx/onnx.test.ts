@@ -7,7 +7,7 @@ import type { StateDict } from '../tensor.js';
 import { foldConv } from './fold.js';
 import { buildInferenceGraph, inferenceGraph } from './inference.js';
 import { Graph, serializeModel } from './ir.js';
-import { createSession, runSession } from './session.js';
+import { createSession, runSession } from '../node/session.js';
 import { LeyoloError } from '../errors.js';
 
 /** Deterministic pseudo-random numbers (LCG) so failures are reproducible. */

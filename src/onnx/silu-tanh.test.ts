@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { readCheckpoint } from '../weights/pt.js';
 import { modelOfCheckpoint } from '../model/from-checkpoint.js';
 import { buildInferenceGraph, inferenceGraph } from './inference.js';
-import { createSession, runSession } from './session.js';
+import { createSession, runSession } from '../node/session.js';
 
 const WEIGHTS = fileURLToPath(new URL('../../../shared/weights/LeYOLONano.pt', import.meta.url));
 const SKIP = existsSync(WEIGHTS) ? false : `${WEIGHTS} missing`;

@@ -50,7 +50,7 @@ export function resolveTrainConfig(input: Partial<TrainConfig>): TrainConfig {
   const r = TrainConfigSchema.safeParse(input);
   if (!r.success) {
     const i = r.error.issues[0];
-    throw new LeyoloError('BAD_ARGUMENT', `training option ${i.path.join('.')}: ${i.message}`, 'see `leyolo train --help` for the allowed values');
+    throw new LeyoloError('BAD_ARGUMENT', `training option ${i.path.join('.')}: ${i.message}`, 'see TrainConfig for the allowed values (the same options as `leyolo train --help`)');
   }
   return r.data;
 }

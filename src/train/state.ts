@@ -10,6 +10,7 @@ import { checkpointToSafetensors, readSafetensors, writeSafetensors } from '../w
 import type { Checkpoint } from '../weights/pt.js';
 import type { StateDict } from '../tensor.js';
 import type { Optimizer } from './optim.js';
+import { opt } from '../hints.js';
 
 /** Loop counters and settings saved for an exact resume. */
 export interface LoopState {
@@ -43,7 +44,7 @@ export function saveState(path: string, model: StateDict, ema: ReadonlyMap<strin
   writeFileAtomic(path, writeSafetensors(t, { format: 'leyolo-train-state', loop: JSON.stringify(loop) }));
 }
 
-const STATE_HINT = 'the run cannot be resumed: start a new one (or fine-tune from its weights/best.safetensors with --weights)';
+const STATE_HINT = `the run cannot be resumed: start a new one (or fine-tune from its weights/best.safetensors with ${opt('weights')})`;
 
 /** The bytes and metadata of a resume state file, with BAD_RESUME for anything missing or damaged. */
 function readStateFile(path: string): { tensors: StateDict; loop: LoopState } {

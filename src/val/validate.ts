@@ -2,7 +2,7 @@
  * Validation: run a detector over a dataset and compute both metric families, the Ultralytics
  * ones (what `yolo val` prints) and pycocotools-exact COCO AP.
  */
-import type { Detector, Detection } from '../detector.js';
+import type { DetectorLike, Detection } from '../detector.js';
 import type { Dataset } from '../data/types.js';
 import { toCocoGt } from '../data/dataset.js';
 import { cocoEval, cocoSummary, DetStats, ConfusionMatrix, type CocoDet, type CocoGt, type CocoSummary, type DetResult } from '../metrics/index.js';
@@ -107,7 +107,7 @@ function toCocoDets(imageId: number, dets: readonly Detection[], catIds: readonl
  * const res = await validate(await load({ weights: 'LeYOLONano.pt', imgsz: 640 }), ds);
  * res.ultralytics.mAP5095; res.coco.AP;
  */
-export async function validate<In>(model: Detector<In>, ds: Dataset, opts: ValidateOptions = {}, hooks: ValidateHooks = {}): Promise<ValidateResult> {
+export async function validate<In>(model: DetectorLike<In>, ds: Dataset, opts: ValidateOptions = {}, hooks: ValidateHooks = {}): Promise<ValidateResult> {
   const batch = opts.rect ? 1 : Math.max(1, opts.batch ?? 1);
   const detOpts = { conf: opts.conf ?? 0.001, iou: opts.iou ?? 0.7, maxDet: opts.maxDet ?? 300, multiLabel: true };
   const catIds = ds.categoryIds ?? (isCoco80(ds.names) ? COCO80_TO_91 : ds.names.map((_, i) => i));
@@ -118,7 +118,7 @@ export async function validate<In>(model: Detector<In>, ds: Dataset, opts: Valid
   const cocoResults: CocoDet[] = [];
   const sizes = new Map<string, { w: number; h: number }>();
   const t0 = { ...model.times };
-  const { decodeImage } = await import('../image/decode.js');
+  const { decodeImage } = await import('../node/decode.js');
   // Settled loads: the prefetched batch may fail while the current one runs; it is handled in turn.
   const load = (i: number) => Promise.all(ds.items.slice(i, i + batch).map((it) => decodeImage(it.image).then((img) => ({ img }), (e: unknown) => ({ e }))));
   const skipped: ValidateResult['skipped'] = [];

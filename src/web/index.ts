@@ -17,6 +17,7 @@ import { readWeights } from '../weights/index.js';
 import { createWebEngine, type WebBackend, type WebEngine, type WebEngineOptions } from './engine.js';
 import { ImageReader, isWebImageSource, type WebImageSource } from './input.js';
 import { Letterboxer, type Pixels } from './preprocess.js';
+import { opt } from '../hints.js';
 
 export { createWebEngine, webGpuAvailable, WebEngine, type WebBackend, type WebEngineOptions, type WebModel } from './engine.js';
 export { ImageReader, type WebImageSource } from './input.js';
@@ -167,7 +168,7 @@ async function fromCheckpointBytes(bytes: Uint8Array, opts: WebLoadOptions, imgs
 async function fromOnnxBytes(bytes: Uint8Array, opts: WebLoadOptions, imgsz: number): Promise<WebDetector> {
   const spec = inspectOnnxDetector(bytes);
   if (spec.kind === 'nms') {
-    throw new LeyoloError('MODEL_MISMATCH', 'ONNX exports with in-graph NMS (a `detections` output) do not run in the browser yet', 'export without --nms for the browser');
+    throw new LeyoloError('MODEL_MISMATCH', 'ONNX exports with in-graph NMS (a `detections` output) do not run in the browser yet', `export without ${opt('nms')} for the browser`);
   }
   const engine = await createWebEngine(bytes, opts);
   const { fixed } = spec;

@@ -6,6 +6,7 @@ import { asLeyoloError, withContext } from '../errors.js';
 import { MAX_BYTES, readRegularFileSync } from '../node/fs.js';
 import { readWeights } from './index.js';
 import type { Checkpoint } from './pt.js';
+import { opt } from '../hints.js';
 
 /**
  * Reads and parses a checkpoint file; the format is detected from its bytes. Only regular files are
@@ -23,7 +24,7 @@ export async function loadCheckpointFile(path: string): Promise<Checkpoint> {
       maxBytes: MAX_BYTES.weights,
       what: 'weights file',
       notFound: 'WEIGHTS_NOT_FOUND',
-      notFoundHint: 'pass --weights PATH to an existing LeYOLO .pt or .safetensors file',
+      notFoundHint: `pass ${opt('weights', "'path/to.pt'")}: an existing LeYOLO .pt or .safetensors file`,
     });
     return readWeights(bytes);
   } catch (e) {

@@ -5,14 +5,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
-import { load, type NodeDetector } from '../../src/node/load.js';
+import { load, type Model } from '../../src/node/model.js';
 import type { Detection } from '../../src/detector.js';
 
-let nano: Promise<NodeDetector> | undefined;
+let nano: Promise<Model> | undefined;
 const files = new Map<string, Uint8Array>();
 
 /** The official Nano at imgsz 320, loaded on first use and kept for the worker's life. */
-export function nanoModel(shared: string): Promise<NodeDetector> {
+export function nanoModel(shared: string): Promise<Model> {
   nano ??= load({ weights: join(shared, 'weights', 'LeYOLONano.pt'), imgsz: 320, threads: 1 });
   return nano;
 }

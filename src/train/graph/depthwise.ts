@@ -6,11 +6,10 @@
  * [C/blk, kh, kw, blk], ReorderOutput. Measured (2 threads, B 8): 3-8x faster than Conv with a weight
  * input for 5x5 kernels; the weight gradient below is 3-8x faster than the grouped-conv trick.
  *
- * The block size (16 with AVX-512, 8 with AVX2) is probed once per process: see nchwcBlockSize().
+ * The block size (16 with AVX-512, 8 with AVX2) is probed once per process: see nchwcBlockSize()
+ * (src/node/nchwc.ts).
  */
-import * as ort from 'onnxruntime-node';
 import { Graph, attr } from '../../onnx/ir.js';
-import { serializeTrainGraph } from './serialize.js';
 
 const NCHWC = 'com.microsoft.nchwc';
 
@@ -80,34 +79,6 @@ export function dwWeightGradNchwc(
   return g.op('Slice', [sum, i64(g, `${name}:a`, [0, 0]), i64(g, `${name}:b`, [d.k, d.k]), i64(g, `${name}:c`, [2, 3])], {}, `${name}:slice`);
 }
 
-let probed: Promise<number> | null = null;
-
-/**
- * The NCHWc block size of this CPU's ORT build (ReorderInput pads 4 channels up to it), or 0
- * when the nchwc ops are unavailable. Probed once with a 4-channel graph (the op needs C % 4 == 0).
- *
- * @example
- * const blk = await nchwcBlockSize(); // 16 on AVX-512 machines
- */
-export function nchwcBlockSize(): Promise<number> {
-  probed ??= probeBlock();
-  return probed;
-}
-
-async function probeBlock(): Promise<number> {
-  try {
-    const g = new Graph('probe');
-    g.input('x', 'float32', [1, 4, 1, 1]);
-    const y = g.node('ReorderInput', ['x'], { channels_last: attr.int(0) }, { name: 'y', domain: NCHWC })[0];
-    g.output(y, 'float32', [1, 'c', 1, 1]);
-    const s = await ort.InferenceSession.create(serializeTrainGraph(g), { executionProviders: ['cpu'], graphOptimizationLevel: 'disabled' });
-    const out = await s.run({ x: new ort.Tensor('float32', new Float32Array(4), [1, 4, 1, 1]) });
-    await s.release();
-    return Number(out.y.dims[1]);
-  } catch {
-    return 0;
-  }
-}
 
 /** True when this conv unit can run on the NCHWc depthwise kernels with block size `blk`. */
 export function useNchwcDw(u: { groups: number; cIn: number; cOut: number }, blk: number): boolean {

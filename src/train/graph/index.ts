@@ -19,7 +19,7 @@ export { ForwardEmitter } from './forward.js';
 export type { BnMode, EmitMode, ForwardRecord, LayerRecord, UnitRecord, Shapes } from './forward.js';
 export { convInputGrad, convWeightGrad } from './conv-grad.js';
 export { bnGrad, siluGrad } from './bn-grad.js';
-export { nchwcBlockSize, useNchwcDw, dwConvNchwc, dwWeightGradNchwc } from './depthwise.js';
+export { useNchwcDw, dwConvNchwc, dwWeightGradNchwc } from './depthwise.js';
 export { serializeTrainGraph } from './serialize.js';
 export * from './names.js';
 

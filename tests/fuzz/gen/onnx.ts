@@ -25,7 +25,7 @@ import { join } from 'node:path';
 import type { Rng } from '../../../src/data/rng.js';
 import type { Detection } from '../../../src/detector.js';
 import type { ErrorCode } from '../../../src/errors.js';
-import { load } from '../../../src/node/load.js';
+import { load } from '../../../src/node/model.js';
 import { Graph, serializeModel } from '../../../src/onnx/ir.js';
 import { readModelInfo } from '../../../src/onnx/model-info.js';
 import type { Expect, FuzzCase, FuzzContext, FuzzFile, Generator } from '../types.js';

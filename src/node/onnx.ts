@@ -13,13 +13,13 @@ import { Detector, type Detection, type DetectOptions, type ModelMeta } from '..
 import { LeyoloError, guard } from '../errors.js';
 import type { LetterboxMode } from '../image/letterbox.js';
 import type { RgbImage } from '../image/types.js';
-import { nodeDecoder, type NodeDetector, type NodeImageInput } from '../node/load.js';
+import { nodeDecoder, type NodeDetector, type NodeImageInput } from './load.js';
 import { MAX_INPUT_SIDE } from '../onnx/detector-spec.js';
 import { readModelInfo } from '../onnx/model-info.js';
-import { createSession } from '../onnx/session.js';
+import { createSession } from './session.js';
 import { inspectOnnxDetector } from '../onnx/validate.js';
-import { OnnxFileEngine } from './file-engine.js';
-import { NmsDetector } from './nms-engine.js';
+import { OnnxFileEngine } from './onnx-engine.js';
+import { NmsDetector } from './nms-detector.js';
 
 /** A Detector whose letterbox defaults to the square input size of a static-shape file. */
 class SquareDetector extends Detector<NodeImageInput> {

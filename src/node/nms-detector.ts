@@ -10,11 +10,11 @@ import type { Engine, ForwardOutput } from '../engine.js';
 import { LeyoloError, asLeyoloError } from '../errors.js';
 import { letterbox, toTensor, type LetterboxMode } from '../image/letterbox.js';
 import type { RgbImage } from '../image/types.js';
-import type { NodeImageInput } from '../node/load.js';
+import type { NodeImageInput } from './load.js';
 import { checkDetectionRows, type DetectorSpec } from '../onnx/detector-spec.js';
-import type { Session } from '../onnx/session.js';
+import type { Session } from './session.js';
 import { scaleBoxes } from '../postprocess/index.js';
-import { runDetectorSession } from './file-engine.js';
+import { runDetectorSession } from './onnx-engine.js';
 
 /** Holds the session for Detector's dispose(); forward passes go through NmsDetector. */
 class SessionHolder implements Engine {

@@ -13,12 +13,13 @@
  */
 import sharp from 'sharp';
 import { LeyoloError, isLeyoloError } from '../errors.js';
-import { MAX_BYTES, readRegularFile } from '../node/fs.js';
-import { DEFAULT_MAX_PIXELS } from './limits.js';
-import { expandToRgb } from './raw.js';
-import type { RgbImage } from './types.js';
+import { MAX_BYTES, readRegularFile } from './fs.js';
+import { DEFAULT_MAX_PIXELS } from '../image/limits.js';
+import { expandToRgb } from '../image/raw.js';
+import type { RgbImage } from '../image/types.js';
+import { opt } from '../hints.js';
 
-export { fromRaw } from './raw.js';
+export { fromRaw } from '../image/raw.js';
 
 const HINT = 'pass a readable JPEG, PNG, WebP, TIFF, GIF, AVIF or HEIF file (or its bytes)';
 
@@ -53,7 +54,7 @@ function decodeError(e: unknown, what: string, maxPixels: number): LeyoloError {
   if (isLeyoloError(e)) return e;
   const msg = (e as Error)?.message ?? String(e);
   if (/pixel limit/i.test(msg)) {
-    return new LeyoloError('LIMIT_EXCEEDED', `${what}: image is over the ${(maxPixels / 1e6).toFixed(0)}-megapixel limit`, 'downscale the image, or raise the limit (maxPixels option / --max-pixels) if you trust the file', { cause: e });
+    return new LeyoloError('LIMIT_EXCEEDED', `${what}: image is over the ${(maxPixels / 1e6).toFixed(0)}-megapixel limit`, `downscale the image, or raise the limit (${opt('maxPixels')}) if you trust the file`, { cause: e });
   }
   return new LeyoloError('BAD_IMAGE', `cannot decode image ${what}: ${msg}`, HINT, { cause: e });
 }

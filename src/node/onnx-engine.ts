@@ -9,7 +9,8 @@ import * as ort from 'onnxruntime-node';
 import type { Engine, ForwardOutput } from '../engine.js';
 import { LeyoloError } from '../errors.js';
 import { checkForward, type DetectorSpec } from '../onnx/detector-spec.js';
-import { ortError, type Session } from '../onnx/session.js';
+import { ortError, type Session } from './session.js';
+import { opt } from '../hints.js';
 
 /**
  * Run `session` on one [B, 3, H, W] float32 batch; returns the spec's outputs (float32 only).
@@ -19,7 +20,7 @@ import { ortError, type Session } from '../onnx/session.js';
  */
 export async function runDetectorSession(session: Session, spec: DetectorSpec, input: Float32Array, dims: readonly [number, number, number, number]): Promise<Record<string, ort.Tensor>> {
   if (spec.batch !== null && dims[0] !== spec.batch) {
-    throw new LeyoloError('BAD_ARGUMENT', `this ONNX model takes batches of exactly ${spec.batch} image(s), got ${dims[0]}`, `pass ${spec.batch} image(s) at a time, or export with --dynamic`);
+    throw new LeyoloError('BAD_ARGUMENT', `this ONNX model takes batches of exactly ${spec.batch} image(s), got ${dims[0]}`, `pass ${spec.batch} image(s) at a time, or export with ${opt('dynamic')}`);
   }
   let res: ort.InferenceSession.OnnxValueMapType;
   try {

@@ -11,7 +11,7 @@ import { LeyoloError } from '../errors.js';
 import type { RgbImage } from '../image/types.js';
 import { Graph, serializeModel } from '../onnx/ir.js';
 import { controlFlowGraph, edit, identityGraph, tinyDetector } from '../../tests/fuzz/gen/onnx-graphs.js';
-import { loadOnnxBytes } from './load.js';
+import { loadOnnxBytes } from './onnx.js';
 
 const shared = resolve(fileURLToPath(new URL('../../../shared/', import.meta.url)));
 const nano320 = resolve(shared, 'reference/onnx/leyolonano_320.onnx');
@@ -86,7 +86,7 @@ test('a file onnxruntime refuses after validation is BAD_MODEL with the cause ke
 });
 
 test('the official nano export still loads and finds the bus', { skip: !existsSync(nano320) && 'no ../shared' }, async () => {
-  const { decodeImage } = await import('../image/decode.js');
+  const { decodeImage } = await import('./decode.js');
   const det = await loadOnnxBytes(new Uint8Array(readFileSync(nano320)), { imgsz: 640, threads: 2 });
   assert.equal(det.meta.imgsz, 320); // the static file's size wins
   const dets = await det.detect(await decodeImage(resolve(shared, 'fixtures/images/bus.jpg')));
