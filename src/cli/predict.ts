@@ -2,7 +2,6 @@ import { LeyoloError } from '../errors.js';
 import type { Detection } from '../detector.js';
 import { assertWritableOutput, writeFileAtomic } from '../node/fs.js';
 import { load } from '../node/model.js';
-import { predict } from '../node/predict.js';
 import { expandSources } from '../node/sources.js';
 import { Progress } from './progress.js';
 import { parse, num, int, intList, str, type Options } from './args.js';

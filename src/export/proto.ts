@@ -78,29 +78,9 @@ export function consumerMap(nodes: readonly NodeP[]): Map<string, { node: NodeP;
   return out;
 }
 
-/** Producer node of each tensor name. */
-export function producerMap(nodes: readonly NodeP[]): Map<string, NodeP> {
-  const out = new Map<string, NodeP>();
-  for (const node of nodes) for (const o of node.output ?? []) out.set(o, node);
-  return out;
-}
-
-/** Read the model's metadata_props as a plain object. */
-export function metadataOf(m: ModelP): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const p of m.metadataProps ?? []) if (p.key) out[p.key] = p.value ?? '';
-  return out;
-}
-
 /** Set (add or replace) metadata_props entries. */
 export function setMetadata(m: ModelP, kv: Record<string, string>): void {
   const rest = (m.metadataProps ?? []).filter((p) => !(p.key && p.key in kv));
   m.metadataProps = [...rest, ...Object.entries(kv).map(([key, value]) => ({ key, value }))];
 }
 
-/** Make sure the default-domain opset import is at least `v` (e.g. 19 for fp16 scales). */
-export function requireOpset(m: ModelP, v: number): void {
-  const imp = (m.opsetImport ?? []).find((o) => !o.domain);
-  if (!imp) m.opsetImport = [...(m.opsetImport ?? []), { domain: '', version: v }];
-  else if (Number(imp.version ?? 0) < v) imp.version = v;
-}

@@ -1,7 +1,7 @@
 /**
  * COCOeval.summarize(): the 12 summary numbers and pycocotools' exact text block.
  */
-import type { CocoEvalDims, CocoParams } from './cocoeval.js';
+import type { CocoEvalDims, CocoParams } from './coco-types.js';
 import { pairwiseSum } from './numeric.js';
 
 interface StatSpec {

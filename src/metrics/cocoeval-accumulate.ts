@@ -3,7 +3,7 @@
  * final recall, from the per-image matches. Same arithmetic as pycocotools (np.spacing(1) guard,
  * right-to-left precision envelope, searchsorted side='left', zero fill past the last recall).
  */
-import type { CocoEvalDims, CocoParams, EvalImg } from './cocoeval.js';
+import type { CocoEvalDims, CocoParams, EvalImg } from './coco-types.js';
 import { stableArgsortDesc } from './numeric.js';
 
 /** np.spacing(1): the gap from 1.0 to the next float64, guards 0/0 in pr = tp / (tp + fp). */

@@ -31,11 +31,6 @@ export function pairwiseSum(a: ArrayLike<number>, start = 0, n = a.length - star
   return pairwiseSum(a, start, n2) + pairwiseSum(a, start + n2, n - n2);
 }
 
-/** `np.mean` of a 1-D float64 run (pairwise sum / n); NaN for an empty run like numpy. */
-export function npMean(a: ArrayLike<number>): number {
-  return a.length === 0 ? NaN : pairwiseSum(a) / a.length;
-}
-
 /**
  * `np.linspace(start, stop, num)` (endpoint=True) with numpy's formula: i*step + start, last = stop.
  *

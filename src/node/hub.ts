@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
@@ -104,7 +104,3 @@ async function download(url: string, dest: string, sha256?: string): Promise<voi
   writeFileAtomic(dest, bytes);
 }
 
-/** sha256 of a file, hex. */
-export function sha256File(path: string): string {
-  return createHash('sha256').update(readFileSync(path)).digest('hex');
-}

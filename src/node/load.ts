@@ -1,11 +1,11 @@
 /**
- * Node entry point: `load()` resolves weights, builds the ONNX graph from our model table and opens
- * an onnxruntime-node session. Images are decoded with sharp.
+ * The Node detector of a checkpoint: the ONNX graph built from our model table, an onnxruntime-node
+ * session, sharp decoding. `load()` (model.ts) picks this or the ONNX-file loader (onnx.ts).
  */
 import * as ort from 'onnxruntime-node';
 import { Detector, type ModelMeta } from '../detector.js';
 import type { Engine, ForwardOutput } from '../engine.js';
-import { LeyoloError, guard, withContext } from '../errors.js';
+import { LeyoloError } from '../errors.js';
 import { decodeImage } from './decode.js';
 import { fromRaw } from '../image/raw.js';
 import type { RgbImage } from '../image/types.js';
@@ -13,10 +13,7 @@ import { modelOfCheckpoint } from '../model/from-checkpoint.js';
 import type { ScaleName } from '../model/table.js';
 import { buildInferenceGraph } from '../onnx/inference.js';
 import { createSession, type Session } from './session.js';
-import { readWeights } from '../weights/index.js';
 import type { Checkpoint } from '../weights/pt.js';
-import { MAX_BYTES, readRegularFile } from './fs.js';
-import { resolveWeights } from './hub.js';
 
 /** What Node's `detect()` accepts: a file path, encoded image bytes, or raw pixels. */
 export type NodeImageInput = string | Uint8Array | RgbImage | { data: Uint8Array | Uint8ClampedArray; width: number; height: number; channels: 1 | 3 | 4 };
