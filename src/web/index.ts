@@ -6,7 +6,7 @@
  */
 import { Detector, type Detection, type DetectOptions, type ModelMeta } from '../detector.js';
 import type { Engine } from '../engine.js';
-import { LeyoloError } from '../errors.js';
+import { LeyoloError, guard } from '../errors.js';
 import type { LetterboxMode } from '../image/letterbox.js';
 import type { RgbImage } from '../image/types.js';
 import { modelOfCheckpoint } from '../model/from-checkpoint.js';
@@ -63,16 +63,19 @@ export class WebDetector extends Detector<WebImageInput> {
     super(meta, engine, async (x) => copyImage(toRgb(x, new ImageReader())));
   }
 
-  override async detectBatch(inputs: WebImageInput[], opts?: DetectOptions, mode?: LetterboxMode): Promise<Detection[][]> {
-    this.assertOpen();
-    if (inputs.length === 0) return [];
-    const m = mode ?? this.fixedMode ?? 'predict';
-    if (inputs.length === 1 && (m === 'predict' || m === 'square')) return [await this.detectOne(inputs[0], opts, m)];
-    const t0 = performance.now();
-    // Several images: copies (the reader's buffer is reused by the next read).
-    const images = inputs.map((x) => copyImage(toRgb(x, this.reader)));
-    this.times.preprocess += performance.now() - t0;
-    return this.detectImages(images, opts, mode ?? this.fixedMode);
+  override detectBatch(inputs: WebImageInput[], opts?: DetectOptions, mode?: LetterboxMode): Promise<Detection[][]> {
+    return guard('detect', async () => {
+      this.assertOpen();
+      if (!Array.isArray(inputs)) throw new LeyoloError('BAD_ARGUMENT', 'detectBatch() takes an array of images', 'e.g. detectBatch([a, b])');
+      if (inputs.length === 0) return [];
+      const m = mode ?? this.fixedMode ?? 'predict';
+      if (inputs.length === 1 && (m === 'predict' || m === 'square')) return [await this.detectOne(inputs[0], opts, m)];
+      const t0 = performance.now();
+      // Several images: copies (the reader's buffer is reused by the next read).
+      const images = inputs.map((x) => copyImage(toRgb(x, this.reader)));
+      this.times.preprocess += performance.now() - t0;
+      return this.detectImages(images, opts, mode ?? this.fixedMode);
+    });
   }
 
   /** One image: read -> fused letterbox tensor -> the shared forward, NMS and box mapping. */
@@ -177,6 +180,12 @@ async function fromOnnxBytes(bytes: Uint8Array, opts: WebLoadOptions, imgsz: num
 }
 
 /**
+ * The browser's `Model`: the same name and `detect` / `detectBatch` / `dispose` surface as Node's
+ * (val, train and export need files and run in Node).
+ */
+export type Model = WebDetector;
+
+/**
  * Load a LeYOLO model in the browser. Resolves once the session is ready.
  *
  * @example
@@ -186,7 +195,7 @@ async function fromOnnxBytes(bytes: Uint8Array, opts: WebLoadOptions, imgsz: num
  * // [{ box: [x1, y1, x2, y2], score: 0.91, classId: 0, label: 'person' }, ...]
  * await model.dispose();
  */
-export async function load(opts: WebLoadOptions): Promise<WebDetector> {
+export async function load(opts: WebLoadOptions): Promise<Model> {
   const imgsz = opts.imgsz ?? 640;
   checkImgsz(imgsz);
   const { bytes, name } = await readWeightBytes(opts.weights);
