@@ -24,9 +24,12 @@ function official(ds: string, imgsz: number): Official {
   return { u: u.results_dict['metrics/mAP50-95(B)'], mAP50: u.results_dict['metrics/mAP50(B)'], coco: c.stats[0] };
 }
 
-// 0.002 is the bound. Sources of difference: the official run used the BN-fused PyTorch model
-// (our folded ONNX graph differs by ~1e-4 in logits), and near-tied low scores at conf 0.001 reorder.
-const TOL = 0.002;
+// Measured on an AMD EPYC (AVX2): every number within 4.3e-7 of the official (coco8 and coco128 exact;
+// coco-mini-train differs by one detection of 46,793). The official run used the BN-fused PyTorch model
+// (our folded ONNX graph differs by ~1e-4 in logits, and ORT's kernels differ between CPU kinds), so
+// near-tied low scores at conf 0.001 may reorder on another machine: 1e-4 leaves that room and still
+// catches a metric or ground-truth error (the half-pixel GT shift this bound replaced moved 1e-3).
+const TOL = 1e-4;
 
 const cases: [string, string, number][] = [
   ['coco8-val', 'coco8/coco8.yaml', 320],
