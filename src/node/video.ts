@@ -19,7 +19,7 @@ export function requireFfmpeg(): void {
  * regular file is handed to ffmpeg (a FIFO would block it), and the frame size is checked against
  * the pixel limit before any frame is decoded.
  */
-export function probeVideo(path: string, maxPixels?: number): { width: number; height: number; fps: number } {
+export function probeVideo(path: string, maxPixels?: number): { width: number; height: number; fps: number; frames?: number } {
   checkRegularFile(path, 'video');
   const r = spawnSync('ffmpeg', ['-hide_banner', '-i', path], { encoding: 'utf8', timeout: 60_000, maxBuffer: 16 << 20 });
   // `768x576` in e.g. "h264 (avc1 / 0x31637661), yuv420p, 768x576 [SAR 1:1]": not the hex codec tag.
@@ -28,8 +28,12 @@ export function probeVideo(path: string, maxPixels?: number): { width: number; h
   const width = Number(m[1]);
   const height = Number(m[2]);
   checkPixels(width, height, path, maxPixels);
-  const fps = Number(/([\d.]+) fps/.exec(r.stderr ?? '')?.[1] ?? 30);
-  return { width, height, fps: Number.isFinite(fps) && fps > 0 && fps <= 1000 ? fps : 30 };
+  const rate = Number(/([\d.]+) fps/.exec(r.stderr ?? '')?.[1] ?? 30);
+  const fps = Number.isFinite(rate) && rate > 0 && rate <= 1000 ? rate : 30;
+  // Frame count from the container's duration (for progress bars only: it is approximate).
+  const d = /Duration: (\d+):(\d\d):(\d\d(?:\.\d+)?)/.exec(r.stderr ?? '');
+  const frames = d ? Math.round((Number(d[1]) * 3600 + Number(d[2]) * 60 + Number(d[3])) * fps) : undefined;
+  return { width, height, fps, frames };
 }
 
 /**
@@ -44,7 +48,7 @@ export async function* videoFrames(path: string, maxPixels?: number): AsyncGener
   requireFfmpeg();
   const { width, height } = probeVideo(path, maxPixels);
   const frameBytes = width * height * 3;
-  const p = spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-i', path, '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const p = spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-i', path, '-fps_mode', 'passthrough', '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   p.stderr.on('data', (d: Buffer) => void (stderr = (stderr + d.toString()).slice(-2000)));
   const exited = new Promise<number | null>((res) => p.on('close', (code) => res(code)));
