@@ -6,34 +6,15 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, writeFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { crc32, deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { loadDataset } from './dataset.js';
 import { LeyoloError } from '../errors.js';
+import { pngBomb } from '../../tests/fuzz/png.js';
 
 async function jpeg(path: string): Promise<void> {
   await sharp({ create: { width: 32, height: 24, channels: 3, background: { r: 10, g: 200, b: 30 } } }).jpeg().toFile(path);
 }
 
-/** PNG chunk with its CRC. */
-function chunk(type: string, data: Buffer): Buffer {
-  const c = Buffer.alloc(12 + data.length);
-  c.writeUInt32BE(data.length, 0);
-  c.write(type, 4);
-  data.copy(c, 8);
-  c.writeUInt32BE(crc32(c.subarray(4, 8 + data.length)), 8 + data.length);
-  return c;
-}
-
-/** A small PNG whose IHDR declares w x h RGB pixels (a decompression bomb's header). */
-function pngHeader(w: number, h: number): Buffer {
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(w, 0);
-  ihdr.writeUInt32BE(h, 4);
-  ihdr.set([8, 2, 0, 0, 0], 8);
-  const sig = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-  return Buffer.concat([sig, chunk('IHDR', ihdr), chunk('IDAT', deflateSync(Buffer.alloc(64))), chunk('IEND', Buffer.alloc(0))]);
-}
 
 const mkfifo = (p: string) => assert.equal(spawnSync('mkfifo', [p]).status, 0, `mkfifo ${p}`);
 
@@ -57,7 +38,7 @@ test('FIFOs, devices, links, folders and pixel bombs among images and labels are
     mkdirSync(join(im, 'sub'));
     symlinkSync('..', join(im, 'sub', 'up')); // a folder loop: walked once
     symlinkSync(im, join(im, 'sub', 'again'));
-    writeFileSync(join(im, 'bomb.png'), pngHeader(30000, 30000));
+    writeFileSync(join(im, 'bomb.png'), pngBomb(30000, 30000));
     writeFileSync(join(im, 'svgbomb.png'), '<svg xmlns="http://www.w3.org/2000/svg" width="30000" height="30000"><rect width="9" height="9"/></svg>');
     const t0 = performance.now();
     const ds = await loadDataset(root, { split: 'val' });

@@ -5,13 +5,13 @@
  * yaml generators share (small sandboxes built from three coco8 images).
  */
 import assert from 'node:assert/strict';
-import { crc32, deflateSync } from 'node:zlib';
 import { join } from 'node:path';
 import type { ErrorCode } from '../../../src/errors.js';
 import { loadDataset } from '../../../src/data/dataset.js';
 import type { Dataset, LoadDatasetOptions } from '../../../src/data/types.js';
 import type { Rng } from '../../../src/data/rng.js';
 import { sharedFile } from '../fixtures.js';
+import { pngBomb } from '../png.js';
 import type { FuzzCase, FuzzContext, FuzzFile, Generator } from '../types.js';
 
 /** Three coco8 val images as a, b, c with their true sizes (from their headers). */
@@ -24,24 +24,6 @@ export const IMAGES = [
 /** The image files `dir/a.jpg`, `dir/b.jpg`, `dir/c.jpg` (bytes of coco8 val images). */
 export function imageFiles(shared: string, dir = 'images', names: readonly string[] = ['a', 'b', 'c']): FuzzFile[] {
   return IMAGES.filter((im) => names.includes(im.name)).map((im) => ({ path: `${dir}/${im.name}.jpg`, bytes: sharedFile(shared, `datasets/coco8/images/val/${im.src}`) }));
-}
-
-/** A PNG whose header declares w x h RGB pixels with a few bytes of data (a decompression bomb's header). */
-export function pngBomb(w: number, h: number): Uint8Array {
-  const chunk = (type: string, data: Uint8Array): Buffer => {
-    const c = Buffer.alloc(12 + data.length);
-    c.writeUInt32BE(data.length, 0);
-    c.write(type, 4);
-    c.set(data, 8);
-    c.writeUInt32BE(crc32(c.subarray(4, 8 + data.length)), 8 + data.length);
-    return c;
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(w, 0);
-  ihdr.writeUInt32BE(h, 4);
-  ihdr.set([8, 2, 0, 0, 0], 8);
-  const sig = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-  return Buffer.concat([sig, chunk('IHDR', ihdr), chunk('IDAT', deflateSync(Buffer.alloc(256))), chunk('IEND', Buffer.alloc(0))]);
 }
 
 /** Loads `spec` (relative to the sandbox) and checks the invariants every loaded dataset must hold. */

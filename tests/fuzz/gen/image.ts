@@ -3,39 +3,15 @@
  * must work; hostile, broken or huge ones must be typed errors; random mutations of real images
  * either decode (with sane detections) or are typed errors.
  */
-import { deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import type { ErrorCode } from '../../../src/errors.js';
-import { crc32 } from '../../../src/weights/zip.js';
 import type { NodeImageInput } from '../../../src/node/load.js';
 import type { DetectOptions } from '../../../src/detector.js';
 import { assertSaneDetections, nanoModel, sharedFile } from '../fixtures.js';
+import { pngBomb } from '../png.js';
 import type { FuzzCase, FuzzContext, FuzzFile, Generator } from '../types.js';
 
 const BUS = 'fixtures/images/bus.jpg';
-
-/** PNG chunk: length, type, data, CRC over type + data. */
-function chunk(type: string, data: Uint8Array): Uint8Array {
-  const out = new Uint8Array(12 + data.length);
-  const dv = new DataView(out.buffer);
-  dv.setUint32(0, data.length);
-  out.set(new TextEncoder().encode(type), 4);
-  out.set(data, 8);
-  dv.setUint32(8 + data.length, crc32(out.subarray(4, 8 + data.length)));
-  return out;
-}
-
-/** A PNG whose header declares `w` x `h` RGB pixels but whose data holds only a few rows (a bomb's header). */
-function pngHeader(w: number, h: number): Uint8Array {
-  const ihdr = new Uint8Array(13);
-  const dv = new DataView(ihdr.buffer);
-  dv.setUint32(0, w);
-  dv.setUint32(4, h);
-  ihdr.set([8, 2, 0, 0, 0], 8);
-  const idat = deflateSync(new Uint8Array(Math.min(w * 3 + 1, 1 << 20) * 4));
-  const parts = [new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', idat), chunk('IEND', new Uint8Array())];
-  return Buffer.concat(parts);
-}
 
 /** bus.jpg with its SOF0 frame size rewritten to `w` x `h`. */
 function jpegWithSize(jpeg: Uint8Array, w: number, h: number): Uint8Array {
@@ -110,8 +86,8 @@ function hostileCases(bus: Uint8Array): FuzzCase[] {
   const at = (p: string) => (ctx: FuzzContext) => `${ctx.dir}/${p}`;
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="30000" height="30000"><rect width="9" height="9"/></svg>`;
   return [
-    f('png-bomb-30000x30000', ['LIMIT_EXCEEDED'], [{ path: 'bomb.png', bytes: pngHeader(30000, 30000) }], at('bomb.png')),
-    f('png-bomb-1x2e9', ['LIMIT_EXCEEDED', 'BAD_IMAGE'], [{ path: 'bomb.png', bytes: pngHeader(1, 2_000_000_000) }], at('bomb.png')),
+    f('png-bomb-30000x30000', ['LIMIT_EXCEEDED'], [{ path: 'bomb.png', bytes: pngBomb(30000, 30000) }], at('bomb.png')),
+    f('png-bomb-1x2e9', ['LIMIT_EXCEEDED', 'BAD_IMAGE'], [{ path: 'bomb.png', bytes: pngBomb(1, 2_000_000_000) }], at('bomb.png')),
     f('jpeg-header-65000x65000', ['LIMIT_EXCEEDED'], [], () => jpegWithSize(bus, 65000, 65000)),
     f('jpeg-header-0x0', ['BAD_IMAGE'], [], () => jpegWithSize(bus, 0, 0)),
     f('svg-30000x30000', ['BAD_IMAGE'], [{ path: 'bomb.svg', bytes: svg }], at('bomb.svg')),
@@ -127,7 +103,7 @@ function hostileCases(bus: Uint8Array): FuzzCase[] {
     f('text-file', ['BAD_IMAGE'], [{ path: 'notes.jpg', bytes: 'hello\n' }], at('notes.jpg')),
     f('jpeg-soi-only', ['BAD_IMAGE'], [], () => bus.subarray(0, 4)),
     f('jpeg-headers-only', ['BAD_IMAGE'], [], () => bus.subarray(0, 200)),
-    f('png-signature-only', ['BAD_IMAGE'], [], () => pngHeader(10, 10).subarray(0, 8)),
+    f('png-signature-only', ['BAD_IMAGE'], [], () => pngBomb(10, 10).subarray(0, 8)),
     f('raw-negative-width', ['BAD_ARGUMENT'], [], () => ({ data: new Uint8Array(3), width: -1, height: 1, channels: 3 })),
     f('raw-nan-height', ['BAD_ARGUMENT'], [], () => ({ data: new Uint8Array(3), width: 1, height: NaN, channels: 3 })),
     f('raw-huge-dims-small-buffer', ['BAD_ARGUMENT'], [], () => ({ data: new Uint8Array(3), width: 1e9, height: 1e9, channels: 3 })),
