@@ -11,6 +11,8 @@
 export { load, Model } from './node/model.js';
 export { predict, yoloTxt, type PredictOptions, type PredictResult, type PredictFailure, type PredictRun } from './node/predict.js';
 export { val, type ValRun, type ValHooks } from './node/val.js';
+export { track, type TrackFrame, type TrackOptions } from './node/track.js';
+export { createTracker, rowsToTracked, Tracker, type TrackedDetection, type TrackerConfig, type TrackerConfigInput, type Gmc } from './track/index.js';
 export { train, type TrainRun, type TrainRunHooks, type TrainSource } from './node/train.js';
 export { exportModel, type ExportRun, type ExportHooks } from './node/export.js';
 export { DetectOptionsSchema, ValOptionsSchema, TrainOptionsSchema, ExportOptionsSchema, parseOptions, type ValOptions, type TrainOptions, type ExportModelOptions } from './options.js';

@@ -57,7 +57,7 @@ test('usage errors exit 2 with a suggestion; --help documents the exit statuses'
 });
 
 test("every command's --help lists exactly its options", async () => {
-  const names = ['predict', 'val', 'eval', 'train', 'export', 'info', 'bench', 'convert'];
+  const names = ['predict', 'val', 'eval', 'train', 'track', 'export', 'info', 'bench', 'convert'];
   for (const name of names) {
     const mod = (await import(`../src/cli/${name}.js`)) as { HELP: string; OPTIONS: Record<string, { short?: string }> };
     const inHelp = new Set([...mod.HELP.matchAll(/(?<![\w-])--([a-z][a-z0-9-]*)/g)].map((m) => m[1]));

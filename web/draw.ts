@@ -9,7 +9,7 @@ function colour(classId: number): string {
 }
 
 /** Draw `frame` at its natural size on `canvas`, then every detection's box and label. */
-export function drawFrame(canvas: HTMLCanvasElement, frame: CanvasImageSource, w: number, h: number, dets: readonly Detection[]): void {
+export function drawFrame(canvas: HTMLCanvasElement, frame: CanvasImageSource, w: number, h: number, dets: readonly (Detection & { id?: number })[]): void {
   if (canvas.width !== w || canvas.height !== h) {
     canvas.width = w;
     canvas.height = h;
@@ -23,10 +23,10 @@ export function drawFrame(canvas: HTMLCanvasElement, frame: CanvasImageSource, w
   ctx.textBaseline = 'top';
   for (const d of dets) {
     const [x1, y1, x2, y2] = d.box;
-    const c = colour(d.classId);
+    const c = colour(d.id ?? d.classId); // tracks are coloured by id
     ctx.strokeStyle = c;
     ctx.strokeRect(x1, y1, x2 - x1, y2 - y1);
-    const text = `${d.label} ${d.score.toFixed(2)}`;
+    const text = `${d.id === undefined ? '' : `id:${d.id} `}${d.label} ${d.score.toFixed(2)}`;
     const tw = ctx.measureText(text).width + 6;
     const th = line * 6 + 4;
     const ty = y1 - th >= 0 ? y1 - th : y1;

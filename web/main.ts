@@ -5,7 +5,7 @@
  * `window.leyoloDemo.runFrames(n)` runs the live loop's step n times and `show(url)` detects on one
  * more image (tests and bench:web use them).
  */
-import { load, type Detection, type WebBackend, type WebDetector } from '../src/web/index.js';
+import { createTracker, load, rowsToTracked, type Detection, type Tracker, type WebBackend, type WebDetector } from '../src/web/index.js';
 import { drawFrame, FrameMeter } from './draw.js';
 
 /** Official LeYOLO-Nano checkpoint (parsed in the page; AGPL-3.0 upstream). */
@@ -20,11 +20,11 @@ const ui = {
   backend: $<HTMLSelectElement>('backend'), imgsz: $<HTMLSelectElement>('imgsz'), imageFile: $<HTMLInputElement>('image-file'),
   webcam: $<HTMLButtonElement>('webcam'), conf: $<HTMLInputElement>('conf'), confValue: $<HTMLOutputElement>('conf-value'),
   status: $('status'), backendUsed: $('backend-used'), ms: $('ms'), fps: $('fps'), count: $('count'),
-  view: $<HTMLCanvasElement>('view'), detections: $('detections'),
+  view: $<HTMLCanvasElement>('view'), detections: $('detections'), track: $<HTMLInputElement>('track'),
 };
 
-const state: { detector: WebDetector | null; source: Source | null; weights: string | File | null; live: boolean } = {
-  detector: null, source: null, weights: null, live: false,
+const state: { detector: WebDetector | null; source: Source | null; weights: string | File | null; live: boolean; tracker: Tracker | null } = {
+  detector: null, source: null, weights: null, live: false, tracker: null,
 };
 const meter = new FrameMeter();
 
@@ -77,12 +77,14 @@ async function step(): Promise<number> {
   const frame = source.kind === 'image' ? source.bitmap : source.video;
   const t0 = performance.now();
   const dets = await detector.detect(frame, { conf: Number(ui.conf.value) });
-  const ms = performance.now() - t0;
-  meter.add(ms);
   const w = source.kind === 'image' ? source.bitmap.width : source.video.videoWidth;
   const h = source.kind === 'image' ? source.bitmap.height : source.video.videoHeight;
-  drawFrame(ui.view, frame, w, h, dets);
-  showResult(dets);
+  // Track mode: ByteTrack (no motion compensation, so no pixels needed) gives each object an id.
+  const shown = state.tracker ? rowsToTracked(state.tracker.update(dets), w, h, detector.meta.names).map(({ detIndex: _d, ...t }) => t) : dets;
+  const ms = performance.now() - t0;
+  meter.add(ms);
+  drawFrame(ui.view, frame, w, h, shown);
+  showResult(shown);
   return ms;
 }
 
@@ -152,6 +154,13 @@ function wire(): void {
   ui.webcam.onclick = guard(async () => (state.live ? stopWebcam() : startWebcam()));
   ui.conf.oninput = () => { ui.confValue.textContent = ui.conf.value; };
   ui.conf.onchange = guard(runOnce);
+  ui.track.onchange = () => setTracking(ui.track.checked);
+}
+
+/** Track mode on or off; a fresh tracker each time (ids restart at 1). */
+function setTracking(on: boolean): void {
+  ui.track.checked = on;
+  state.tracker = on ? createTracker({ tracker_type: 'bytetrack' }) : null;
 }
 
 /** Apply `?model=&image=&backend=&imgsz=&conf=` and run: a link reproduces a result. */
@@ -164,6 +173,7 @@ async function start(): Promise<void> {
     if (![...ui.imgsz.options].some((o) => o.value === imgsz)) ui.imgsz.add(new Option(imgsz, imgsz));
     ui.imgsz.value = imgsz;
   }
+  if (q.get('track') === '1') setTracking(true);
   const conf = q.get('conf');
   if (conf) ui.conf.value = ui.confValue.textContent = conf;
   ui.modelUrl.value = q.get('model') ?? DEFAULT_MODEL;
@@ -182,4 +192,4 @@ async function show(url: string): Promise<Detection[]> {
 }
 
 const ready = start().catch(fail);
-Object.assign(window, { leyoloDemo: { ready, runFrames, show, load, get detector() { return state.detector; } } });
+Object.assign(window, { leyoloDemo: { ready, runFrames, show, load, startWebcam, setTracking, get detector() { return state.detector; } } });

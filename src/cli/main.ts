@@ -9,6 +9,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(argv
   val: { summary: 'validate a model on a dataset (Ultralytics and COCO mAP)', load: () => import('./val.js') },
   eval: { summary: 'score a COCO results file against COCO ground truth', load: () => import('./eval.js') },
   train: { summary: 'train or fine-tune a model', load: () => import('./train.js') },
+  track: { summary: 'track objects through a video or image sequence (ByteTrack, BoT-SORT)', load: () => import('./track.js') },
   export: { summary: 'export the inference graph to ONNX', load: () => import('./export.js') },
   info: { summary: 'layers, parameters and GFLOPs of a model', load: () => import('./info.js') },
   bench: { summary: 'inference benchmark against the official ONNX exports', load: () => import('./bench.js') },

@@ -18,6 +18,7 @@ import { fromCheckpoint, type LoadOptions, type NodeDetector, type NodeImageInpu
 import { loadOnnxBytes } from './onnx.js';
 import { predict, type PredictOptions, type PredictRun } from './predict.js';
 import type { SourceList } from './sources.js';
+import { track, type TrackFrame, type TrackOptions } from './track.js';
 import { train, type TrainRun, type TrainRunHooks } from './train.js';
 import { val, type ValHooks, type ValRun } from './val.js';
 
@@ -31,6 +32,7 @@ import { val, type ValHooks, type ValRun } from './val.js';
  * const metrics = await model.val({ data: 'coco128.yaml' }); // metrics.ultralytics.mAP5095
  * const run = await model.train({ data: 'coco8.yaml', epochs: 10, imgsz: 320 });
  * const { path } = await model.export({ imgsz: 320, output: 'nano.onnx' });
+ * for await (const f of model.track('clip.mp4')) console.log(f.frame, f.tracks); // [{ box, id, score, classId, label }]
  * await model.dispose();
  */
 export class Model implements DetectorLike<NodeImageInput> {
@@ -78,6 +80,11 @@ export class Model implements DetectorLike<NodeImageInput> {
   /** Predict mode over files, folders, quoted globs and videos (see {@link predict}). */
   predict(sources: string | readonly string[] | SourceList, opts?: PredictOptions): Promise<PredictRun> {
     return predict(this.detector, sources, opts);
+  }
+
+  /** Track mode: every frame of a video, folder or glob with its tracks (see {@link track}). */
+  track(source: string, opts?: TrackOptions): AsyncGenerator<TrackFrame> {
+    return track(this.detector, source, opts);
   }
 
   /** Val mode on a dataset (see {@link val}). */

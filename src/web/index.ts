@@ -23,6 +23,7 @@ export { createWebEngine, webGpuAvailable, WebEngine, type WebBackend, type WebE
 export { ImageReader, type WebImageSource } from './input.js';
 export { Detector, type Detection, type DetectOptions, type ModelMeta } from '../detector.js';
 export { LeyoloError, isLeyoloError, type ErrorCode } from '../errors.js';
+export { createTracker, rowsToTracked, Tracker, type TrackedDetection, type TrackerConfig, type TrackerConfigInput, type Gmc } from '../track/index.js';
 export type { RgbImage } from '../image/types.js';
 
 /** Weights: a URL (fetched), a File/Blob from an <input type=file>, or the bytes themselves. */
