@@ -21,7 +21,7 @@ export { Detector, type Detection, type DetectOptions, type DetectorLike, type M
 export { LeyoloError, isLeyoloError, type ErrorCode } from './errors.js';
 export type { RgbImage } from './image/types.js';
 export type { EpochRecord } from './train/report.js';
-export { readWeights, readCheckpoint, type Checkpoint } from './weights/index.js';
+export { readWeights, readCheckpoint, writeCheckpoint, type Checkpoint } from './weights/index.js';
 export { resolveModel, countParams } from './model/resolve.js';
 export { modelInfo } from './model/flops.js';
 export type { ScaleName } from './model/table.js';

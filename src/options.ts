@@ -91,6 +91,8 @@ export const ExportOptionsSchema = z.object({
   scale: z.enum(['nano', 'small', 'medium', 'large']).optional(),
   /** Intra-op threads for INT8 calibration (default: all cores). */
   threads: z.number().int().min(1).max(256).optional(),
+  /** ONNX opset, 13..17 (default 17). */
+  opset: z.number().int().min(13).max(17).optional(),
 });
 
 export type DetectOptionsInput = z.input<typeof DetectOptionsSchema>;

@@ -13,8 +13,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { load } from '../src/node/model.js';
 import { openFrames } from '../src/node/frames.js';
-import { nodeTracker, trackerConfig } from '../src/node/track.js';
-import { rowsToTracked, type Tracker } from '../src/track/index.js';
+import { trackerConfig } from '../src/node/track.js';
+import { createTracker, rowsToTracked, type Tracker } from '../src/track/index.js';
 
 const root = resolve(import.meta.dirname, '..');
 const shared = resolve(root, '..', 'shared');
@@ -64,9 +64,9 @@ function refRows(file: string, width: number, height: number): Row[] {
 test('ByteTrack and BoT-SORT end to end from vtest.avi: >= 98% of the official rows matched', { skip, timeout: 900_000 }, async () => {
   const model = await load({ weights: join(shared, 'weights', 'LeYOLONano.pt'), imgsz: 640 });
   const trackers: [string, string, Tracker][] = [
-    ['bytetrack', 'bytetrack.json', nodeTracker(trackerConfig('bytetrack'))],
-    ['botsort gmc none', 'botsort_gmc_none.json', nodeTracker({ ...trackerConfig('botsort'), gmc_method: 'none' })],
-    ['botsort sparseOptFlow', 'botsort_sparse.json', nodeTracker(trackerConfig('botsort'))],
+    ['bytetrack', 'bytetrack.json', createTracker(trackerConfig('bytetrack'))],
+    ['botsort gmc none', 'botsort_gmc_none.json', createTracker({ ...trackerConfig('botsort'), gmc_method: 'none' })],
+    ['botsort sparseOptFlow', 'botsort_sparse.json', createTracker(trackerConfig('botsort'))],
   ];
   const ours = trackers.map((): Row[] => []);
   try {

@@ -18,6 +18,7 @@ Export the inference graph to ONNX (loads in onnxruntime-node/web and in leyolo'
   --device cpu       (Node runs on CPU)
   --threads N        intra-op threads for --int8 calibration (default: all cores)
   --format onnx      the only format
+  --opset N          ONNX opset, 13..17 (default 17)
   --dynamic          dynamic batch, height and width
   --batch N          fixed batch size (default 1; not with --dynamic)
   --heads            also output the raw heads p3, p4, p5 (not with --nms)
@@ -58,6 +59,7 @@ function int8Progress(): (stage: string, done: number, total: number) => void {
 /** The library's export options from the flags (all checked before any work). */
 function exportOptions(v: Record<string, string | boolean | undefined>, imgsz: number): ExportModelOptions {
   const o: ExportModelOptions = { imgsz, dynamic: v.dynamic === true, heads: v.heads === true, half: v.half === true };
+  if (v.opset !== undefined) o.opset = int('opset', v.opset, 17, 13, 17);
   if (v.batch !== undefined) {
     if (v.dynamic) throw new LeyoloError('BAD_ARGUMENT', '--batch cannot be combined with --dynamic', 'drop one of them');
     o.batch = int('batch', v.batch, 1, 1, 1024);
@@ -80,7 +82,7 @@ function exportOptions(v: Record<string, string | boolean | undefined>, imgsz: n
 
 /** export's options (every one is described in {@link HELP}). */
 export const OPTIONS = {
-  ...MODEL_OPTIONS, format: { type: 'string' }, dynamic: { type: 'boolean' }, batch: { type: 'string' }, heads: { type: 'boolean' },
+  ...MODEL_OPTIONS, format: { type: 'string' }, opset: { type: 'string' }, dynamic: { type: 'boolean' }, batch: { type: 'string' }, heads: { type: 'boolean' },
   nms: { type: 'boolean' }, conf: { type: 'string' }, iou: { type: 'string' }, 'max-det': { type: 'string' }, agnostic: { type: 'boolean' },
   half: { type: 'boolean' }, int8: { type: 'boolean' }, calib: { type: 'string' }, 'calib-n': { type: 'string' }, 'calib-method': { type: 'string' }, 'int8-keep': { type: 'string' },
   output: { type: 'string', short: 'o' },

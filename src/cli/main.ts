@@ -13,7 +13,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(argv
   export: { summary: 'export the inference graph to ONNX', load: () => import('./export.js') },
   info: { summary: 'layers, parameters and GFLOPs of a model', load: () => import('./info.js') },
   bench: { summary: 'inference benchmark against the official ONNX exports', load: () => import('./bench.js') },
-  convert: { summary: 'convert a .pt checkpoint to .safetensors', load: () => import('./convert.js') },
+  convert: { summary: 'convert checkpoints: .pt -> .safetensors, .safetensors -> .pt (official layout)', load: () => import('./convert.js') },
 };
 
 const FOOTER = `Exit status:

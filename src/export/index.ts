@@ -1,8 +1,9 @@
 /**
  * `leyolo export`: a checkpoint -> one self-describing ONNX file (float32 by default, or fp16, or
- * static-INT8 QDQ), optionally with in-graph NMS. The file carries the metadata `load()` reads:
- * nc, names (JSON array), stride (JSON), scale, imgsz ([H, W] JSON), plus `leyolo_export` (JSON of
- * the export settings) and, with NMS, `detections_layout`.
+ * static-INT8 QDQ), optionally with in-graph NMS. The file carries Ultralytics' metadata keys in
+ * Ultralytics' formats (stride as an int, names as a Python dict repr, batch, imgsz, ...: official
+ * tools load it) plus leyolo's nc, scale, `leyolo_export` (JSON of the export settings) and, with NMS,
+ * `detections_layout` (metadata.ts).
  */
 import { LeyoloError } from '../errors.js';
 import type { RgbImage } from '../image/types.js';
@@ -14,6 +15,7 @@ import type { Checkpoint } from '../weights/pt.js';
 import { calibrate, letterboxedInputs, type CalibrationMethod } from './calibrate.js';
 import { toHalf } from './half.js';
 import { appendNms, type NmsSettings } from './nms.js';
+import { exportMetadata } from './metadata.js';
 import { decodeModel, encodeModel, setMetadata } from './proto.js';
 import { quantizableTensors, quantizeQdq, type QuantizeOptions } from './quantize.js';
 import { sensitivity, sensitivityCandidates } from './sensitivity.js';
@@ -58,7 +60,22 @@ export interface ExportOptions {
   int8?: Int8Options;
   scale?: ScaleName;
   threads?: number;
+  /** ONNX opset, {@link MIN_OPSET}..{@link MAX_OPSET} (default 17). */
+  opset?: number;
+  /** Metadata `date` (default: the checkpoint's, so that exports are reproducible; else now). */
+  date?: string;
 }
+
+/**
+ * Opsets the graph builder supports: its Split/ReduceSum/Squeeze/Unsqueeze take axes as inputs and
+ * Softmax works on one axis (opset 13 semantics), and the NMS tail's ReduceMax takes `axes` as an
+ * attribute (gone in opset 18).
+ *
+ * @example
+ * await exportOnnx(ck, { opset: MIN_OPSET }); // the oldest opset the graph is valid in
+ */
+export const MIN_OPSET = 13;
+export const MAX_OPSET = 17;
 
 /** Layout string stored in the metadata of NMS exports. */
 export const DETECTIONS_LAYOUT = '[K,7] float32 rows: batch, x1, y1, x2, y2 (input pixels), score, class; per batch by descending score';
@@ -68,6 +85,9 @@ function checkOptions(o: ExportOptions): void {
   if (o.nms && o.heads) throw new LeyoloError('BAD_ARGUMENT', `${opt('heads')} cannot be combined with ${opt('nms')} (single detections output)`, `drop ${opt('heads')}, or export without ${opt('nms')}`);
   if (o.imgsz !== undefined && (!Number.isInteger(o.imgsz) || o.imgsz < 32 || o.imgsz % 32 !== 0)) {
     throw new LeyoloError('BAD_ARGUMENT', `imgsz must be a positive multiple of 32, got ${o.imgsz}`, `e.g. ${opt('imgsz', '640')}`);
+  }
+  if (o.opset !== undefined && (!Number.isInteger(o.opset) || o.opset < MIN_OPSET || o.opset > MAX_OPSET)) {
+    throw new LeyoloError('BAD_ARGUMENT', `opset must be an integer in ${MIN_OPSET}..${MAX_OPSET}, got ${o.opset}`, `pass an opset from ${MIN_OPSET} to ${MAX_OPSET} (default 17): the graph uses opset-13 operator forms, and the NMS tail is not valid in 18+`);
   }
 }
 
@@ -95,12 +115,8 @@ export async function exportOnnx(ck: Checkpoint, o: ExportOptions = {}): Promise
     precision: o.half ? 'fp16' : o.int8 ? 'int8' : 'fp32', nms: o.nms ?? null,
     ...(o.int8 ? { int8: { method: o.int8.method ?? 'mse', images: o.int8.images.length, ops: o.int8.ops ?? 'all', keepHeadFp32: o.int8.keepHeadFp32 ?? true } } : {}),
   };
-  const metadata: Record<string, string> = {
-    nc: String(m.nc), scale: m.scale, stride: JSON.stringify(m.strides), names: JSON.stringify(names),
-    imgsz: JSON.stringify([imgsz, imgsz]), task: 'detect', leyolo_export: JSON.stringify(settings),
-    ...(o.nms ? { detections_layout: DETECTIONS_LAYOUT } : {}),
-  };
-  let bytes = serializeModel(g, { opset: 17, metadata });
+  const metadata = exportMetadata({ ck, m, names, imgsz, batch: o.dynamic ? 1 : o.batch ?? 1, settings, date: o.date, ...(o.nms ? { detectionsLayout: DETECTIONS_LAYOUT } : {}) });
+  let bytes = serializeModel(g, { opset: o.opset ?? 17, metadata });
   if (o.half) bytes = toHalf(bytes);
   if (o.int8) {
     const r = await toInt8(bytes, imgsz, o.int8, o.threads);

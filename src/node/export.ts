@@ -74,7 +74,7 @@ export function exportModel(ck: Checkpoint, options: ExportModelOptions = {}, ho
       failures.push(f);
       hooks.onProblem?.(f);
     };
-    const low: ExportOptions = { imgsz: o.imgsz ?? imgszDefault, dynamic: o.dynamic, heads: o.heads, half: o.half, batch: o.batch, nms: o.nms, scale: o.scale, threads: o.threads };
+    const low: ExportOptions = { imgsz: o.imgsz ?? imgszDefault, dynamic: o.dynamic, heads: o.heads, half: o.half, batch: o.batch, nms: o.nms, scale: o.scale, threads: o.threads, opset: o.opset };
     if (o.int8) {
       const files = await calibImages(o.int8.calib, o.int8.calibN, fail);
       low.int8 = { images: files.map((f) => () => decodeImage(f)), method: o.int8.method, keep: o.int8.keep, onProgress: hooks.onProgress };

@@ -8,8 +8,7 @@ import { basename, extname, join } from 'node:path';
 import type { DetectorLike } from '../detector.js';
 import { asLeyoloError } from '../errors.js';
 import { DetectOptionsSchema, parseOptions, type DetectOptionsInput } from '../options.js';
-import { createTracker, rowsToTracked, type Gmc, type TrackedDetection, type Tracker, type TrackerConfig, type TrackerConfigInput } from '../track/index.js';
-import { SparseOptFlowGmc } from '../track/gmc-sparse.js';
+import { createTracker, rowsToTracked, type TrackedDetection, type Tracker, type TrackerConfig, type TrackerConfigInput } from '../track/index.js';
 import { annotate } from './annotate.js';
 import { openFrames, type FrameFailure } from './frames.js';
 import { nextRunDir, writeFileAtomic } from './fs.js';
@@ -58,12 +57,6 @@ export function trackerConfig(t: TrackOptions['tracker'] = 'botsort'): TrackerCo
   return readTrackerYaml(t);
 }
 
-/** The tracker for a config, with the sparse optical-flow GMC when BoT-SORT asks for it. */
-export function nodeTracker(cfg: TrackerConfig | TrackerConfigInput): Tracker {
-  const gmc: Gmc | undefined = cfg.tracker_type !== 'bytetrack' && cfg.gmc_method === 'sparseOptFlow' ? new SparseOptFlowGmc() : undefined;
-  return createTracker(cfg, { gmc });
-}
-
 /** Recent box centres per id (for trails); ids unseen for `keep` frames are dropped. */
 class TrailBook {
   readonly trails = new Map<number, [number, number][]>();
@@ -95,7 +88,7 @@ function motRows(frame: number, tracks: TrackFrame['tracks']): string {
  */
 export async function* track(model: DetectorLike<NodeImageInput>, source: string, opts: TrackOptions = {}): AsyncGenerator<TrackFrame> {
   const det = parseOptions(DetectOptionsSchema, { conf: opts.conf ?? 0.1, iou: opts.iou, maxDet: opts.maxDet, classes: opts.classes, agnostic: opts.agnostic }, 'track');
-  const tracker = nodeTracker(trackerConfig(opts.tracker));
+  const tracker: Tracker = createTracker(trackerConfig(opts.tracker));
   const src = openFrames(source, { maxPixels: opts.maxPixels, fail: opts.onProblem });
   const dir = opts.save || opts.saveTxt ? nextRunDir(opts.project ?? join('runs', 'track'), opts.name) : undefined;
   const stem = basename(src.path, extname(src.path)) || 'frames';

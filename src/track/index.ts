@@ -14,12 +14,13 @@
  * rows (no activated track yet) the official Results keep the frame's detections WITHOUT ids.
  */
 import type { Detection } from '../postprocess/candidates.js';
-import { LeyoloError, guardSync } from '../errors.js';
+import { guardSync } from '../errors.js';
 import { BotSort } from './bot-sort.js';
 import { ByteTracker, TRACK_COLS } from './byte-tracker.js';
 import { resolveTrackerConfig } from './config.js';
 import type { TrackerConfig, TrackerConfigInput } from './config.js';
 import { NoGmc } from './gmc.js';
+import { SparseOptFlowGmc } from './gmc-sparse.js';
 import type { Gmc, GmcFrame } from './gmc.js';
 
 export { BotSort } from './bot-sort.js';
@@ -27,6 +28,7 @@ export { ByteTracker, TRACK_COLS } from './byte-tracker.js';
 export { BOTSORT_DEFAULTS, BYTETRACK_DEFAULTS, TrackerConfigSchema, parseTrackerYaml, resolveTrackerConfig } from './config.js';
 export type { TrackerConfig, TrackerConfigInput } from './config.js';
 export { IDENTITY_WARP, NoGmc, RecordedGmc } from './gmc.js';
+export { SparseOptFlowGmc, type SparseOptFlowOptions } from './gmc-sparse.js';
 export type { Gmc, GmcFrame } from './gmc.js';
 export { KalmanFilter, KalmanFilterXYAH, KalmanFilterXYWH } from './kalman.js';
 export { lapjv } from './lapjv.js';
@@ -49,7 +51,7 @@ export type TrackInput = readonly Detection[] | Float32Array;
 
 /** Options of {@link createTracker}. */
 export interface CreateTrackerOptions {
-  /** BoT-SORT motion compensation; required for `gmc_method: sparseOptFlow` (e.g. the sparse optical flow GMC). */
+  /** BoT-SORT motion compensation (default: from `gmc_method`, SparseOptFlowGmc or none), e.g. RecordedGmc. */
   gmc?: Gmc;
 }
 
@@ -107,11 +109,8 @@ export class Tracker {
 export function createTracker(cfg: TrackerConfigInput | TrackerConfig = {}, opts: CreateTrackerOptions = {}): Tracker {
   const config = resolveTrackerConfig(cfg);
   if (config.tracker_type === 'bytetrack') return new Tracker(config, new ByteTracker(config));
-  let gmc = opts.gmc;
-  if (!gmc && config.gmc_method === 'none') gmc = new NoGmc();
-  if (!gmc) {
-    throw new LeyoloError('BAD_ARGUMENT', "tracker: gmc_method 'sparseOptFlow' needs a motion estimator", "pass { gmc } to createTracker, or set gmc_method: none");
-  }
+  // sparseOptFlow: OpenCV 4.6's GMC reimplemented exactly (gmc-sparse.ts); it needs the frames.
+  const gmc = opts.gmc ?? (config.gmc_method === 'none' ? new NoGmc() : new SparseOptFlowGmc());
   return new Tracker(config, new BotSort(config, gmc));
 }
 

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { LeyoloError } from '../errors.js';
-import { BOTSORT_DEFAULTS, BYTETRACK_DEFAULTS, ByteTracker, RecordedGmc, createTracker, fuseScore, iouDistance, rowsToTracked } from './index.js';
+import { BOTSORT_DEFAULTS, BYTETRACK_DEFAULTS, BotSort, ByteTracker, RecordedGmc, SparseOptFlowGmc, createTracker, fuseScore, iouDistance, rowsToTracked } from './index.js';
 
 const ids = (rows: Float32Array): number[] => Array.from({ length: rows.length / 8 }, (_, i) => rows[i * 8 + 4]);
 const det = (x: number, y: number, score: number, cls = 0): number[] => [x, y, x + 40, y + 80, score, cls];
@@ -60,8 +60,9 @@ test('BoT-SORT applies the GMC warp to the predicted tracks', () => {
   assert.deepEqual(ids(plain.update(new Float32Array(det(110, 10, 0.9)))), [], 'without GMC it is a new, unconfirmed track');
 });
 
-test('createTracker: sparseOptFlow needs a Gmc; bad detections are refused', () => {
-  assert.throws(() => createTracker({ tracker_type: 'botsort' }), (e: unknown) => e instanceof LeyoloError && e.code === 'BAD_ARGUMENT');
+test('createTracker: sparseOptFlow gets the sparse GMC by default; bad detections are refused', () => {
+  const bs = createTracker({ tracker_type: 'botsort' }).core;
+  assert.ok(bs instanceof BotSort && bs.gmc instanceof SparseOptFlowGmc);
   const t = createTracker({ tracker_type: 'bytetrack' });
   assert.throws(() => t.update(new Float32Array(5)), (e: unknown) => e instanceof LeyoloError && e.code === 'BAD_ARGUMENT');
   assert.throws(() => t.update(new Float32Array([0, 0, NaN, 1, 0.9, 0])), (e: unknown) => e instanceof LeyoloError && e.code === 'BAD_ARGUMENT');

@@ -96,11 +96,81 @@ export const MAX_CLASSES = 10_000;
 const tooMany = (n: number): LeyoloError =>
   new LeyoloError('LIMIT_EXCEEDED', `model metadata declares ${n} or more class names (limit ${MAX_CLASSES})`, 'check the file; a detector has at most a few thousand classes');
 
+const ESCAPES: Record<string, string> = { '\\': '\\', "'": "'", '"': '"', n: '\n', r: '\r', t: '\t', a: '\x07', b: '\b', f: '\f', v: '\v', '\n': '' };
+
+/** The Python string literal whose opening quote is at `s[i]`: [value, index after it], or null. */
+function pyString(s: string, i: number): [string, number] | null {
+  const q = s[i];
+  if (q !== "'" && q !== '"') return null;
+  let out = '';
+  for (let j = i + 1; j < s.length; ) {
+    const c = s[j];
+    if (c === q) return [out, j + 1];
+    if (c !== '\\') {
+      out += c;
+      j++;
+      continue;
+    }
+    const e = s[j + 1] ?? '';
+    const hex = { x: 2, u: 4, U: 8 }[e];
+    if (hex) {
+      const h = s.slice(j + 2, j + 2 + hex);
+      if (!/^[0-9a-fA-F]+$/.test(h) || h.length !== hex || Number.parseInt(h, 16) > 0x10ffff) return null;
+      out += String.fromCodePoint(Number.parseInt(h, 16));
+      j += 2 + hex;
+    } else if (/[0-7]/.test(e)) {
+      const o = /^[0-7]{1,3}/.exec(s.slice(j + 1))![0];
+      out += String.fromCodePoint(Number.parseInt(o, 8));
+      j += 1 + o.length;
+    } else if (e in ESCAPES) {
+      out += ESCAPES[e];
+      j += 2;
+    } else if (e === 'N' || e === '') return null; // \N{NAME}: not something repr() writes
+    else {
+      out += `\\${e}`; // Python keeps unknown escapes as they are
+      j += 2;
+    }
+  }
+  return null;
+}
+
+/** Ultralytics' `{0: 'person', 1: "it's"}` (str(dict)), exactly; null when `s` is not such a repr. */
+function pyNamesDict(s: string): string[] | null {
+  const names: string[] = [];
+  let i = 0;
+  const ws = (): void => void (i += /^\s*/.exec(s.slice(i, i + 256))![0].length);
+  ws();
+  if (s[i++] !== '{') return null;
+  ws();
+  let count = 0;
+  while (s[i] !== '}') {
+    const num = /^\d+/.exec(s.slice(i, i + 32));
+    if (!num) return null;
+    const index = Number(num[0]);
+    if (index >= MAX_CLASSES || ++count > MAX_CLASSES) throw tooMany(Math.max(index + 1, count));
+    i += num[0].length;
+    ws();
+    if (s[i++] !== ':') return null;
+    ws();
+    const str = pyString(s, i);
+    if (!str) return null;
+    names[index] = str[0];
+    i = str[1];
+    ws();
+    if (s[i] === ',') i++;
+    else if (s[i] !== '}') return null;
+    ws();
+  }
+  i++;
+  ws();
+  return i === s.length ? Array.from(names, (n, k) => n ?? String(k)) : null;
+}
+
 /**
- * Class names from metadata: a JSON array (leyolo exports) or Ultralytics' Python dict repr
- * (`{0: 'person', 1: 'bicycle'}`). Returns [] when absent or unreadable. More than
- * {@link MAX_CLASSES} names, or a dict index beyond it, is LIMIT_EXCEEDED (checked before any
- * array of that size is made).
+ * Class names from metadata: a JSON array (older leyolo exports) or Ultralytics' Python dict repr
+ * (`{0: 'person', 1: "it's"}`, escapes decoded as Python does). Returns [] when absent or unreadable.
+ * More than {@link MAX_CLASSES} names, or a dict index beyond it, is LIMIT_EXCEEDED (checked before
+ * any array of that size is made).
  *
  * @example
  * parseNames("{0: 'person', 1: 'bicycle'}"); // ['person', 'bicycle']
@@ -122,6 +192,9 @@ export function parseNames(s: string | undefined): string[] {
     if (entries.length > MAX_CLASSES) throw tooMany(entries.length);
     return entries.map(String);
   }
+  const exact = pyNamesDict(s);
+  if (exact) return exact;
+  // Not a well-formed repr: take what looks like `index: 'name'` pairs.
   const names: string[] = [];
   for (const m of s.matchAll(/(\d+)\s*:\s*(['"])(.*?)\2\s*(?=,|\})/g)) {
     const i = Number(m[1]);

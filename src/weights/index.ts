@@ -58,3 +58,4 @@ export function readWeights(bytes: Uint8Array): Checkpoint {
     throw notACheckpoint(bytes);
   });
 }
+export { writeCheckpoint } from './pt-writer.js';

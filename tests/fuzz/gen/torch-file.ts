@@ -1,11 +1,14 @@
 /**
- * Builders for hand-made torch.save files (fuzz cases and unit tests): a pickle writer for the inert
- * values our reader produces (so a real checkpoint can be read, edited as a tree and written back),
- * raw opcode snippets for structures no tree can hold (100k-deep nesting), and a stored-zip writer.
+ * Builders for hand-made torch.save files (fuzz cases and unit tests): the library's pickle writer
+ * (src/weights/pickle-writer.ts) over the inert values our reader produces (so a real checkpoint can be
+ * read, edited as a tree and written back), raw opcode snippets for structures no tree can hold
+ * (100k-deep nesting), and the library's stored-zip writer (src/weights/zip-writer.ts).
  * torch.save layout: `<prefix>data.pkl`, `<prefix>data/<key>` storages, `<prefix>byteorder`, `<prefix>version`.
  */
-import { ZipArchive, crc32 } from '../../../src/weights/zip.js';
-import { PickleGlobal, PickleObject, unpickle, type PickleValue } from '../../../src/weights/pickle.js';
+import { ZipArchive } from '../../../src/weights/zip.js';
+import { ByteWriter, storedZip as writeZip } from '../../../src/weights/zip-writer.js';
+import { Pickler, type PyValue } from '../../../src/weights/pickle-writer.js';
+import { PickleObject, unpickle, type PickleValue } from '../../../src/weights/pickle.js';
 
 /** Opcode bytes pushed as they are: must push exactly one value. */
 export class Raw {
@@ -15,48 +18,8 @@ export class Raw {
 /** A value the writer accepts: inert pickle values, with Raw snippets anywhere. */
 export type DumpValue = PickleValue | Raw;
 
-/** Growable byte buffer. */
-export class Bytes {
-  private buf: Uint8Array;
-  length = 0;
-  constructor(capacity = 64) {
-    this.buf = new Uint8Array(capacity);
-  }
-  private room(n: number): void {
-    if (this.length + n <= this.buf.length) return;
-    let cap = this.buf.length;
-    while (cap < this.length + n) cap *= 2;
-    const b = new Uint8Array(cap);
-    b.set(this.buf.subarray(0, this.length));
-    this.buf = b;
-  }
-  push(...xs: number[]): this {
-    this.room(xs.length);
-    for (const x of xs) this.buf[this.length++] = x;
-    return this;
-  }
-  add(b: Uint8Array): this {
-    this.room(b.length);
-    this.buf.set(b, this.length);
-    this.length += b.length;
-    return this;
-  }
-  u32(n: number): this {
-    return this.push(n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, (n >>> 24) & 0xff);
-  }
-  u16(n: number): this {
-    return this.push(n & 0xff, (n >>> 8) & 0xff);
-  }
-  /** `n` repetitions of `b` (fast path for big hostile snippets). */
-  repeat(b: Uint8Array, n: number): this {
-    this.room(b.length * n);
-    for (let i = 0; i < n; i++) this.add(b);
-    return this;
-  }
-  bytes(): Uint8Array {
-    return this.buf.slice(0, this.length);
-  }
-}
+/** Growable byte buffer (src/weights/zip-writer.ts). */
+export const Bytes = ByteWriter;
 
 const enc = new TextEncoder();
 
@@ -116,69 +79,11 @@ export const op = {
   get: (i: number): Uint8Array => new Uint8Array([0x6a, i & 0xff, (i >>> 8) & 0xff, (i >>> 16) & 0xff, i >>> 24]),
 };
 
-/** Writes inert values back as a protocol-2 pickle; shared containers stay shared (memo). */
-class Pickler {
-  readonly out: Bytes;
-  private readonly memo = new Map<object, number>();
-  constructor() {
-    this.out = new Bytes(1 << 20);
-    this.out.push(...op.proto());
-  }
-  private put(v: object): void {
-    const i = this.memo.size;
-    this.memo.set(v, i);
-    this.out.add(op.put(i));
-  }
-  private items(xs: Iterable<DumpValue>, close: number): void {
-    this.out.push(0x28);
-    for (const x of xs) this.dump(x);
-    this.out.push(close);
-  }
-  private record(v: PickleObject): void {
-    if (v.$class === '$persistent_id') {
-      this.dump(v.args[0] ?? null);
-      this.out.push(0x51);
-      return;
-    }
-    if (v.callee) this.dump(v.callee);
-    else {
-      const dot = v.$class.lastIndexOf('.');
-      this.out.add(op.global(v.$class.slice(0, dot), v.$class.slice(dot + 1)));
-    }
-    this.dump(v.args);
-    this.out.push(0x52);
-    this.put(v);
-    if (v.state !== null) {
-      this.dump(v.state);
-      this.out.push(0x62);
-    }
-    if (v.dictItems) this.items([...v.dictItems].flat(), 0x75);
-    if (v.listItems) this.items(v.listItems, 0x65);
-  }
-  dump(v: DumpValue): void {
+/** src/weights/pickle-writer.ts's pickler, plus Raw snippets anywhere in the tree. */
+class RawPickler extends Pickler {
+  override dump(v: PyValue | Raw): void {
     if (v instanceof Raw) this.out.add(v.bytes);
-    else if (v === null) this.out.push(0x4e);
-    else if (v === true || v === false) this.out.push(v ? 0x88 : 0x89);
-    else if (typeof v === 'number') this.out.add(Number.isSafeInteger(v) && !Object.is(v, -0) ? op.int(v) : op.float(v));
-    else if (typeof v === 'bigint') this.out.add(op.long(v));
-    else if (typeof v === 'string') this.out.add(op.str(v));
-    else if (v instanceof Uint8Array) this.out.push(0x42).u32(v.length).add(v);
-    else if (this.memo.has(v)) this.out.add(op.get(this.memo.get(v)!));
-    else if (v instanceof PickleGlobal) this.out.add(op.global(v.module, v.name));
-    else if (v instanceof PickleObject) this.record(v);
-    else if (Array.isArray(v)) {
-      this.out.push(0x5d);
-      this.put(v);
-      if (v.length > 0) this.items(v, 0x65);
-    } else if (v instanceof Map) {
-      this.out.push(0x7d);
-      this.put(v);
-      if (v.size > 0) this.items([...v].flat(), 0x75);
-    } else {
-      this.out.push(0x8f);
-      this.put(v);
-      if (v.size > 0) this.items(v, 0x90);
-    }
+    else super.dump(v);
   }
 }
 
@@ -189,10 +94,9 @@ class Pickler {
  * unpickle(pickleDump(new Map([['a', [1, 2]]]))); // Map { 'a' => [1, 2] }
  */
 export function pickleDump(v: DumpValue): Uint8Array {
-  const p = new Pickler();
+  const p = new RawPickler();
   p.dump(v);
-  p.out.push(...op.stop());
-  return p.out.bytes();
+  return p.finish();
 }
 
 /**
@@ -202,21 +106,7 @@ export function pickleDump(v: DumpValue): Uint8Array {
  * storedZip([['archive/data.pkl', pkl], ['archive/data/0', storage]]);
  */
 export function storedZip(entries: Iterable<[string, Uint8Array]>): Uint8Array {
-  const out = new Bytes(1 << 20);
-  const central = new Bytes(1 << 16);
-  let count = 0;
-  for (const [name, data] of entries) {
-    const n = enc.encode(name);
-    const crc = crc32(data);
-    const at = out.length;
-    out.u32(0x04034b50).u16(20).u16(0).u16(0).u16(0).u16(0).u32(crc).u32(data.length).u32(data.length).u16(n.length).u16(0).add(n).add(data);
-    central.u32(0x02014b50).u16(20).u16(20).u16(0).u16(0).u16(0).u16(0).u32(crc).u32(data.length).u32(data.length).u16(n.length).u16(0).u16(0).u16(0).u16(0).u32(0).u32(at).add(n);
-    count++;
-  }
-  const cdAt = out.length;
-  out.add(central.bytes());
-  out.u32(0x06054b50).u16(0).u16(0).u16(count).u16(count).u32(central.length).u32(cdAt).u16(0);
-  return out.bytes();
+  return writeZip(entries);
 }
 
 /** A torch.save checkpoint taken apart: its entries (in order), prefix and pickle bytes. */
