@@ -102,4 +102,15 @@ test('leyolo track: --json with every frame, MOT txt and the annotated video', {
   assert.equal(mot.length, frames.reduce((a, f) => a + f.tracks.length, 0), 'one MOT row per track per frame');
   assert.match(mot[0], /^\d+,\d+,[\d.]+,[\d.]+,[\d.]+,[\d.]+,[\d.]+,-1,-1,-1$/);
   assert.ok(readdirSync(run).includes('clip.mp4'), 'annotated video written');
+
+  // A folder of frames (sorted by name) tracks the same way; annotated frames are written as images.
+  const frameDir = join(out, 'frames');
+  spawnSync('mkdir', [frameDir]);
+  spawnSync('ffmpeg', ['-loglevel', 'error', '-i', clip, '-frames:v', '8', join(frameDir, 'f%03d.png')]);
+  const r2 = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'src', 'cli', 'main.ts'), 'track', frameDir, '--weights', join(shared, 'weights', 'LeYOLONano.pt'), '--imgsz', '320', '--save', '--project', out, '--json', join(out, 'f.json')], { encoding: 'utf8' });
+  assert.equal(r2.status, 0, r2.stderr);
+  const ff = JSON.parse(readFileSync(join(out, 'f.json'), 'utf8')) as { frame: number; tracks: { id: number }[] }[];
+  assert.deepEqual(ff.map((f) => f.frame), [0, 1, 2, 3, 4, 5, 6, 7]);
+  assert.ok(ff.at(-1)!.tracks.length > 0, 'tracks on a folder of frames (BoT-SORT, the default)');
+  assert.equal(readdirSync(join(out, '2')).filter((f) => f.endsWith('.jpg')).length, 8, 'one annotated image per frame');
 });
